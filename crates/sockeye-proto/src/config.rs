@@ -1,0 +1,60 @@
+//! Limits and behaviour switches of a connection.
+
+use crate::handshake::HandshakeLimits;
+
+/// Every limit has a safe default and a knob. Build one with
+/// `Config::default()` and change the fields you care about.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// The largest message accepted, in bytes (after decompression).
+    /// Exceeding it closes the connection with 1009. Default: 64 MiB.
+    pub max_message_size: usize,
+    /// The largest single frame accepted, in bytes. Exceeding it closes with
+    /// 1009. Default: 16 MiB.
+    pub max_frame_size: usize,
+    /// The most frames one message may consist of. Exceeding it closes with
+    /// 1009. Default: 131,072 (as ws).
+    pub max_fragments: usize,
+    /// Limits on the HTTP upgrade request or response.
+    pub handshake: HandshakeLimits,
+    /// Accept unmasked frames from a client (RFC 6455 requires masking; some
+    /// embedded peers skip it). Default: `false`, such frames close with 1002.
+    pub accept_unmasked_frames: bool,
+    /// Validate text messages as they arrive, failing at the first invalid
+    /// byte with 1007. Default: `true`.
+    ///
+    /// Turning it off (like ws's `skipUTF8Validation`) skips the incremental
+    /// check; because Rust's `str` must hold valid UTF-8, a whole text message
+    /// is still checked once when it completes (at memory speed). In
+    /// streaming mode, text fragments are then delivered unchecked.
+    pub validate_utf8: bool,
+    /// Answer pings automatically with a pong carrying the same payload.
+    /// When several pings arrive before the output is drained, only the
+    /// latest is answered (RFC 6455 §5.5.3). Default: `true`.
+    pub auto_pong: bool,
+    /// Deliver data frames as [`Event::Fragment`](crate::Event::Fragment)s as
+    /// they arrive instead of whole messages, for embedders that must not
+    /// buffer whole messages. Default: `false`.
+    pub streaming: bool,
+    /// Payloads at least this large are queued for output as their own
+    /// chunk instead of being copied into the write buffer (server role;
+    /// clients must mask, which needs a copy). Default: 16 KiB.
+    pub zero_copy_threshold: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_message_size: 64 << 20,
+            max_frame_size: 16 << 20,
+            max_fragments: 131_072,
+            handshake: HandshakeLimits::default(),
+            accept_unmasked_frames: false,
+            validate_utf8: true,
+            auto_pong: true,
+            streaming: false,
+            zero_copy_threshold: 16 << 10,
+        }
+    }
+}

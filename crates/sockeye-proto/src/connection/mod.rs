@@ -1,0 +1,499 @@
+//! The state machine of one WebSocket connection.
+//!
+//! A [`Connection`] goes through the states of [`State`]: `Connecting`
+//! while the opening handshake runs, `Open`, `Closing` once one side has
+//! sent a close frame, and `Closed` when the closing handshake is complete or
+//! the connection failed.
+//!
+//! Driving it is always the same loop, whatever runs the I/O:
+//!
+//! 1. Put received bytes in with [`feed`](Connection::feed) (or append to
+//!    [`input_buffer`](Connection::input_buffer) to skip a copy), and call
+//!    [`feed_eof`](Connection::feed_eof) when the transport ends.
+//! 2. Call [`poll_event`](Connection::poll_event) until it returns
+//!    `Ok(None)`.
+//! 3. Queue commands: [`send_text`](Connection::send_text),
+//!    [`send_binary`](Connection::send_binary),
+//!    [`send_message`](Connection::send_message),
+//!    [`ping`](Connection::ping), [`pong`](Connection::pong),
+//!    [`close`](Connection::close).
+//! 4. Write what [`output_chunks`](Connection::output_chunks) returns
+//!    (vectored), then report how much was written with
+//!    [`consume_output`](Connection::consume_output).
+//! 5. When [`should_close_transport`](Connection::should_close_transport)
+//!    says so, close the transport.
+
+mod recv;
+mod send;
+
+use crate::close::CloseFrame;
+use crate::config::Config;
+use crate::error::{Error, SendError};
+use crate::extension::Extension;
+use crate::handshake::{
+    self, ClientHandshake, ClientRequest, Headers, Request, Response, ServerHandshake,
+};
+use crate::rand::RandomSource;
+use crate::utf8::{Utf8Bytes, Validator};
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use bytes::{Bytes, BytesMut};
+
+pub use send::SendOptions;
+
+/// Which end of the connection this is. Clients mask what they send and
+/// expect unmasked frames; servers the opposite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that sent the upgrade request.
+    Client,
+    /// The end that accepted it.
+    Server,
+}
+
+/// The connection's place in its life cycle (RFC 6455 §4, §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The opening handshake is in progress.
+    Connecting,
+    /// Messages flow both ways.
+    Open,
+    /// One side has sent a close frame; the other's is awaited.
+    Closing,
+    /// Both close frames were exchanged, or the connection failed. Once the
+    /// output is drained the transport may be closed.
+    Closed,
+}
+
+/// The kind of a data message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// UTF-8 text.
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+/// What the peer did, as reported by [`Connection::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Server: a client's upgrade request arrived. Inspect it, then call
+    /// [`Connection::accept`] or [`Connection::reject`].
+    Request(Box<Request>),
+    /// Client: the server accepted the upgrade; the connection is open.
+    Connected(Box<Response>),
+    /// A complete text message, validated as UTF-8.
+    Text(Utf8Bytes),
+    /// A complete binary message.
+    Binary(Bytes),
+    /// Streaming mode ([`Config::streaming`]): the next piece of a data
+    /// message, delivered as it arrives. Text pieces are validated (a code
+    /// point may still be split across two pieces).
+    Fragment {
+        /// The kind of the message this piece belongs to.
+        kind: MessageKind,
+        /// The bytes.
+        data: Bytes,
+        /// Whether this piece ends the message.
+        fin: bool,
+    },
+    /// A ping. With [`Config::auto_pong`] on, the pong is already queued.
+    Ping(Bytes),
+    /// A pong.
+    Pong(Bytes),
+    /// The peer's close frame. The reply is already queued; the connection
+    /// is now `Closed` (if it was Open) and no more events follow.
+    Close(CloseFrame),
+}
+
+/// A server's answer to an upgrade request, for callbacks that decide
+/// (ws's `verifyClient` and `handleProtocols` in one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Accept the upgrade.
+    Accept {
+        /// The subprotocol to select; must be one the client offered.
+        protocol: Option<alloc::string::String>,
+        /// Extra response headers.
+        headers: Headers,
+    },
+    /// Refuse it with an HTTP response.
+    Reject {
+        /// The HTTP status, e.g. 401 or 403.
+        status: u16,
+        /// Extra response headers (e.g. `WWW-Authenticate`).
+        headers: Headers,
+        /// The response body.
+        body: alloc::vec::Vec<u8>,
+    },
+}
+
+impl Decision {
+    /// Accept with no subprotocol and no extra headers.
+    pub fn accept() -> Self {
+        Decision::Accept {
+            protocol: None,
+            headers: Headers::new(),
+        }
+    }
+
+    /// Reject with `status` and an empty body.
+    pub fn reject(status: u16) -> Self {
+        Decision::Reject {
+            status,
+            headers: Headers::new(),
+            body: alloc::vec::Vec::new(),
+        }
+    }
+
+    /// Selects a subprotocol (on an `Accept`).
+    pub fn with_protocol(mut self, name: impl Into<alloc::string::String>) -> Self {
+        if let Decision::Accept { protocol, .. } = &mut self {
+            *protocol = Some(name.into());
+        }
+        self
+    }
+
+    /// Adds a response header (to either answer).
+    pub fn with_header(
+        mut self,
+        name: impl Into<alloc::string::String>,
+        value: impl Into<alloc::string::String>,
+    ) -> Self {
+        match &mut self {
+            Decision::Accept { headers, .. } | Decision::Reject { headers, .. } => {
+                headers.push(name, value)
+            }
+        }
+        self
+    }
+
+    /// Sets the body of a `Reject`.
+    pub fn with_body(mut self, content: impl Into<alloc::vec::Vec<u8>>) -> Self {
+        if let Decision::Reject { body, .. } = &mut self {
+            *body = content.into();
+        }
+        self
+    }
+}
+
+/// Where the opening handshake stands.
+enum Phase {
+    /// Server: reading the request.
+    ServerRequest(ServerHandshake),
+    /// Server: the request was reported; waiting for accept or reject.
+    ServerDecision(Box<Request>),
+    /// Client: request queued, reading the response.
+    ClientResponse(ClientHandshake),
+    /// Handshake over: frames flow (or the handshake failed and `failed` is set).
+    Frames,
+}
+
+/// One WebSocket connection, from the opening handshake to the end of the
+/// closing handshake. See the [module documentation](self) for the loop
+/// that drives it.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    phase: Phase,
+    /// Received bytes not yet consumed.
+    rx: BytesMut,
+    /// The frame whose payload is being received.
+    rx_frame: Option<recv::RxFrame>,
+    /// The data message being received.
+    rx_msg: Option<recv::RxMessage>,
+    /// UTF-8 state of the text message being received.
+    utf8: Validator,
+    eof: bool,
+    close_sent: bool,
+    close_received: bool,
+    /// The connection failed (protocol or handshake error, or EOF); no more
+    /// events.
+    failed: bool,
+    /// Frames queued as shared chunks, in order, followed by `tx_buf`.
+    tx_chunks: VecDeque<Bytes>,
+    /// Small frames, copied and coalesced.
+    tx_buf: BytesMut,
+    /// Payload of the pong answering the latest ping, not yet queued.
+    pending_pong: Option<Bytes>,
+    /// The outgoing fragmented message in progress: its kind and whether the
+    /// extension transforms it.
+    tx_msg: Option<(MessageKind, bool)>,
+    /// Scratch space for the extension's output.
+    tx_scratch: BytesMut,
+    rng: Option<Box<dyn RandomSource + Send>>,
+    extension: Option<Box<dyn Extension>>,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state())
+            .field("buffered_input", &self.rx.len())
+            .field("buffered_output", &self.output_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    fn new(
+        role: Role,
+        config: Config,
+        phase: Phase,
+        rng: Option<Box<dyn RandomSource + Send>>,
+    ) -> Self {
+        Connection {
+            role,
+            config,
+            phase,
+            rx: BytesMut::new(),
+            rx_frame: None,
+            rx_msg: None,
+            utf8: Validator::new(),
+            eof: false,
+            close_sent: false,
+            close_received: false,
+            failed: false,
+            tx_chunks: VecDeque::new(),
+            tx_buf: BytesMut::new(),
+            pending_pong: None,
+            tx_msg: None,
+            tx_scratch: BytesMut::new(),
+            rng,
+            extension: None,
+        }
+    }
+
+    /// A server connection waiting for the client's upgrade request. Feed it
+    /// the bytes read from the transport; it reports [`Event::Request`].
+    pub fn server(config: Config) -> Self {
+        let hs = ServerHandshake::new(config.handshake);
+        Connection::new(Role::Server, config, Phase::ServerRequest(hs), None)
+    }
+
+    /// A client connection whose upgrade request is queued for output. The
+    /// 16-byte handshake nonce and every frame's mask key are drawn from
+    /// `rng`. It reports [`Event::Connected`] once the server accepts.
+    pub fn client(
+        request: &ClientRequest,
+        config: Config,
+        mut rng: Box<dyn RandomSource + Send>,
+    ) -> Result<Self, handshake::HandshakeError> {
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        let (bytes, hs) = request.encode(nonce)?;
+        let hs = hs.with_limits(config.handshake);
+        let mut conn = Connection::new(Role::Client, config, Phase::ClientResponse(hs), Some(rng));
+        conn.tx_buf.extend_from_slice(&bytes);
+        Ok(conn)
+    }
+
+    /// A connection whose handshake happened elsewhere (for example an HTTP
+    /// server that performed the upgrade), already open. A client needs
+    /// `rng` for mask keys; a server may pass `None`.
+    pub fn open(role: Role, config: Config, rng: Option<Box<dyn RandomSource + Send>>) -> Self {
+        Connection::new(role, config, Phase::Frames, rng)
+    }
+
+    /// Installs the extension negotiated for this connection (for example
+    /// permessage-deflate). Call it before any data message is exchanged.
+    pub fn set_extension(&mut self, extension: Box<dyn Extension>) {
+        self.extension = Some(extension);
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the connection stands in its life cycle.
+    pub fn state(&self) -> State {
+        if self.failed || (self.close_sent && self.close_received) {
+            State::Closed
+        } else if !matches!(self.phase, Phase::Frames) {
+            State::Connecting
+        } else if self.close_sent || self.close_received {
+            State::Closing
+        } else {
+            State::Open
+        }
+    }
+
+    /// Whether the transport should be closed now: the connection is
+    /// `Closed` and every queued byte was written. A server closes the TCP
+    /// connection first (RFC 6455 §7.1.1); a client should rather wait a
+    /// little for the server to do so, then close itself.
+    pub fn should_close_transport(&self) -> bool {
+        self.state() == State::Closed && !self.has_output()
+    }
+
+    /// Carries out the application's [`Decision`] on the pending upgrade
+    /// request: [`accept`](Self::accept) or [`reject`](Self::reject).
+    pub fn decide(&mut self, decision: &Decision) -> Result<(), SendError> {
+        match decision {
+            Decision::Accept { protocol, headers } => self.accept(protocol.as_deref(), headers),
+            Decision::Reject {
+                status,
+                headers,
+                body,
+            } => self.reject(*status, headers, body),
+        }
+    }
+
+    /// Answers the pending upgrade request ([`Event::Request`]) with 101
+    /// Switching Protocols, selecting `protocol` (which must be one the
+    /// client offered) and adding `headers`. The connection is then open.
+    pub fn accept(&mut self, protocol: Option<&str>, headers: &Headers) -> Result<(), SendError> {
+        let Phase::ServerDecision(request) = &self.phase else {
+            return Err(SendError::NoPendingRequest);
+        };
+        let response = request
+            .accept_response(protocol, &[], headers)
+            .map_err(SendError::Handshake)?;
+        self.tx_buf.extend_from_slice(&response);
+        self.phase = Phase::Frames;
+        Ok(())
+    }
+
+    /// Answers the pending upgrade request with an HTTP error (for example
+    /// 401 or 403) and the given headers and body. The connection is then
+    /// closed once the output is written.
+    pub fn reject(&mut self, status: u16, headers: &Headers, body: &[u8]) -> Result<(), SendError> {
+        if !matches!(self.phase, Phase::ServerDecision(_)) {
+            return Err(SendError::NoPendingRequest);
+        }
+        self.tx_buf
+            .extend_from_slice(&handshake::reject_response(status, headers, body));
+        self.phase = Phase::Frames;
+        self.failed = true;
+        Ok(())
+    }
+
+    /// Hands the connection received bytes (copying them). Follow with
+    /// [`poll_event`](Self::poll_event).
+    pub fn feed(&mut self, data: &[u8]) {
+        self.rx.extend_from_slice(data);
+    }
+
+    /// The buffer received bytes go into: read from the transport straight
+    /// into its spare capacity (reserve first) to avoid the copy `feed`
+    /// makes. Follow with [`poll_event`](Self::poll_event).
+    pub fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.rx
+    }
+
+    /// How many more bytes the connection needs to make progress: the rest
+    /// of the current frame, or at least a header. A hint for sizing reads.
+    pub fn input_hint(&self) -> usize {
+        match &self.rx_frame {
+            Some(f) => usize::try_from(f.remaining)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(self.rx.len())
+                .max(1),
+            None => 2usize.saturating_sub(self.rx.len()).max(1),
+        }
+    }
+
+    /// Tells the connection the transport ended (the peer closed it or it
+    /// broke). Call [`poll_event`](Self::poll_event) afterwards: events
+    /// already received are still delivered, followed by
+    /// [`Error::UnexpectedEof`] if the closing handshake had not completed.
+    pub fn feed_eof(&mut self) {
+        self.eof = true;
+    }
+
+    /// Returns the next event, `Ok(None)` when more input is needed, or the
+    /// error that failed the connection (reported once; the close frame or
+    /// HTTP error response is already queued).
+    pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if self.failed {
+            return Ok(None);
+        }
+        match &mut self.phase {
+            Phase::Frames => self.poll_frames(),
+            Phase::ServerDecision(_) => Ok(None),
+            Phase::ServerRequest(hs) => {
+                let result = hs.feed(&self.rx);
+                match result {
+                    Ok(Some((request, used))) => {
+                        let _ = bytes::Buf::advance(&mut self.rx, used);
+                        let event = Event::Request(Box::new(request.clone()));
+                        self.phase = Phase::ServerDecision(Box::new(request));
+                        Ok(Some(event))
+                    }
+                    Ok(None) => {
+                        self.rx.clear();
+                        if self.eof {
+                            self.failed = true;
+                            return Err(Error::UnexpectedEof);
+                        }
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.rx.clear();
+                        self.tx_buf.extend_from_slice(&e.response());
+                        self.phase = Phase::Frames;
+                        self.failed = true;
+                        Err(Error::Handshake(e))
+                    }
+                }
+            }
+            Phase::ClientResponse(hs) => {
+                let result = if self.rx.is_empty() && self.eof {
+                    Err(hs.feed_eof())
+                } else {
+                    hs.feed(&self.rx)
+                };
+                match result {
+                    Ok(Some((response, used))) => {
+                        let _ = bytes::Buf::advance(&mut self.rx, used);
+                        self.phase = Phase::Frames;
+                        Ok(Some(Event::Connected(Box::new(response))))
+                    }
+                    Ok(None) => {
+                        self.rx.clear();
+                        if self.eof {
+                            if let Phase::ClientResponse(hs) = &mut self.phase {
+                                let e = hs.feed_eof();
+                                self.phase = Phase::Frames;
+                                self.failed = true;
+                                return Err(Error::Handshake(e));
+                            }
+                        }
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.rx.clear();
+                        self.phase = Phase::Frames;
+                        self.failed = true;
+                        Err(Error::Handshake(e))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks the connection failed with a protocol error: queue a close
+    /// frame with the error's code (unless one was sent already) and drop
+    /// all further input.
+    fn fail(&mut self, e: crate::error::ProtocolError) -> Result<Option<Event>, Error> {
+        if !self.close_sent {
+            let code = e.close_code();
+            self.queue_close(code, &[]);
+        }
+        self.failed = true;
+        self.rx.clear();
+        self.rx_frame = None;
+        self.rx_msg = None;
+        Err(Error::Protocol(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

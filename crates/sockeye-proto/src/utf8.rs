@@ -1,0 +1,322 @@
+//! Incremental UTF-8 validation, and the validated-bytes type text messages
+//! arrive in.
+//!
+//! A text message may arrive in many fragments, and a fragment may end in the
+//! middle of a code point. [`Validator`] carries the incomplete code point
+//! over to the next piece and reports an error at the first byte that cannot
+//! start or continue a valid sequence — as soon as that byte arrives, not at
+//! the end of the message (Autobahn's 6.x cases check this "fail fast"
+//! behaviour). [`Validator::finish`] catches a sequence truncated by the end
+//! of the message.
+
+use bytes::Bytes;
+use core::fmt;
+
+/// The input is not valid UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utf8Error {
+    /// Whether the error is a truncated sequence at the end of the message
+    /// (as opposed to a byte that can never be valid where it stands).
+    pub truncated: bool,
+}
+
+impl fmt::Display for Utf8Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.truncated {
+            f.write_str("text ends in the middle of a UTF-8 sequence")
+        } else {
+            f.write_str("text contains an invalid UTF-8 sequence")
+        }
+    }
+}
+
+impl core::error::Error for Utf8Error {}
+
+/// Validates a byte stream piece by piece. Create one per text message, call
+/// [`feed`](Self::feed) with each piece in order, then
+/// [`finish`](Self::finish) at the end of the message.
+#[derive(Clone, Debug, Default)]
+pub struct Validator {
+    /// Bytes of an incomplete code point carried from the previous piece.
+    partial: [u8; 4],
+    partial_len: u8,
+}
+
+/// The length of the sequence a lead byte starts, or 0 if it cannot lead.
+#[inline]
+fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 0,
+    }
+}
+
+/// Checks a prefix of one code point: `Ok(true)` when complete and valid,
+/// `Ok(false)` when a valid but incomplete prefix, `Err` when invalid.
+fn check_prefix(bytes: &[u8]) -> Result<bool, Utf8Error> {
+    match core::str::from_utf8(bytes) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error_len().is_none() && e.valid_up_to() == 0 => Ok(false),
+        Err(_) => Err(Utf8Error { truncated: false }),
+    }
+}
+
+impl Validator {
+    /// Creates a validator at the start of a message.
+    pub const fn new() -> Self {
+        Validator {
+            partial: [0; 4],
+            partial_len: 0,
+        }
+    }
+
+    /// Validates the next piece. Returns an error as soon as the bytes seen
+    /// so far cannot be the beginning of valid UTF-8. Bytes already fed are
+    /// never looked at again.
+    pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
+        if self.partial_len > 0 {
+            let have = usize::from(self.partial_len);
+            let need = sequence_len(self.partial[0]);
+            let take = (need - have).min(input.len());
+            self.partial[have..have + take].copy_from_slice(&input[..take]);
+            let len = have + take;
+            input = &input[take..];
+            if check_prefix(&self.partial[..len])? {
+                self.partial_len = 0;
+            } else {
+                // Still incomplete: `input` is exhausted.
+                self.partial_len = len as u8;
+                return Ok(());
+            }
+        }
+        match core::str::from_utf8(input) {
+            Ok(_) => Ok(()),
+            Err(e) => match e.error_len() {
+                Some(_) => Err(Utf8Error { truncated: false }),
+                None => {
+                    // A valid prefix of a code point ends the input: keep it.
+                    let tail = &input[e.valid_up_to()..];
+                    self.partial[..tail.len()].copy_from_slice(tail);
+                    self.partial_len = tail.len() as u8;
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    /// Ends the message: an incomplete trailing sequence is an error.
+    /// Resets the validator for the next message.
+    pub fn finish(&mut self) -> Result<(), Utf8Error> {
+        let truncated = self.partial_len > 0;
+        self.partial_len = 0;
+        if truncated {
+            Err(Utf8Error { truncated: true })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the bytes fed so far end inside a code point.
+    pub fn is_incomplete(&self) -> bool {
+        self.partial_len > 0
+    }
+}
+
+/// Bytes known to hold valid UTF-8: the payload of a text message, shared
+/// with the receive buffer rather than copied into a `String`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Utf8Bytes(Bytes);
+
+impl Utf8Bytes {
+    /// An empty string.
+    pub const fn new() -> Self {
+        Utf8Bytes(Bytes::new())
+    }
+
+    /// Wraps a static string without copying it.
+    pub const fn from_static(s: &'static str) -> Self {
+        Utf8Bytes(Bytes::from_static(s.as_bytes()))
+    }
+
+    /// Validates `bytes` and wraps them, or returns them unchanged on error.
+    pub fn try_from_bytes(bytes: Bytes) -> Result<Self, Bytes> {
+        match core::str::from_utf8(&bytes) {
+            Ok(_) => Ok(Utf8Bytes(bytes)),
+            Err(_) => Err(bytes),
+        }
+    }
+
+    /// Wraps bytes the caller has already validated (for example with a
+    /// [`Validator`] that accepted every piece and `finish`ed).
+    ///
+    /// Only the crate calls this, right after validation.
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        debug_assert!(core::str::from_utf8(&bytes).is_ok());
+        Utf8Bytes(bytes)
+    }
+
+    /// The text.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        // SAFETY: every constructor either validates the bytes
+        // (`try_from_bytes`, `From<String>`, `From<&str>`) or is given bytes
+        // the crate validated (`from_validated`), and the bytes are immutable.
+        unsafe { core::str::from_utf8_unchecked(&self.0) }
+    }
+
+    /// The underlying bytes, shared, without copying.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Unwraps the underlying bytes.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl core::ops::Deref for Utf8Bytes {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Utf8Bytes {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<[u8]> for Utf8Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<alloc::string::String> for Utf8Bytes {
+    /// Takes the string's buffer without copying.
+    fn from(s: alloc::string::String) -> Self {
+        Utf8Bytes(Bytes::from(s.into_bytes()))
+    }
+}
+
+impl From<&str> for Utf8Bytes {
+    fn from(s: &str) -> Self {
+        Utf8Bytes(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<Utf8Bytes> for Bytes {
+    fn from(s: Utf8Bytes) -> Bytes {
+        s.0
+    }
+}
+
+impl PartialEq<str> for Utf8Bytes {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Utf8Bytes {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    fn validate_split(data: &[u8], cuts: &[usize]) -> Result<(), Utf8Error> {
+        let mut v = Validator::new();
+        let mut pos = 0;
+        for &cut in cuts.iter().chain(core::iter::once(&data.len())) {
+            let cut = cut.clamp(pos, data.len());
+            v.feed(&data[pos..cut])?;
+            pos = cut;
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn fails_at_first_invalid_byte() {
+        // "κόσμε" followed by an invalid byte and more text: the error comes
+        // with the piece that holds the bad byte, not at finish().
+        let mut v = Validator::new();
+        v.feed("κόσμε".as_bytes()).unwrap();
+        assert!(v.feed(&[0xED, 0xA0]).is_err()); // surrogate prefix
+        let mut v = Validator::new();
+        assert!(v.feed(&[0xF4]).is_ok());
+        assert!(v.feed(&[0x90]).is_err()); // > U+10FFFF
+        let mut v = Validator::new();
+        assert!(v.feed(&[0xC0]).is_err()); // never valid
+    }
+
+    #[test]
+    fn truncated_at_end_of_message() {
+        let mut v = Validator::new();
+        v.feed(&[0xE2, 0x82]).unwrap();
+        assert!(v.is_incomplete());
+        assert_eq!(v.finish(), Err(Utf8Error { truncated: true }));
+        // Reset for the next message.
+        v.feed(b"ok").unwrap();
+        v.finish().unwrap();
+    }
+
+    #[test]
+    fn code_point_split_byte_by_byte() {
+        let s = "€𝄞ü".as_bytes();
+        let cuts: Vec<usize> = (1..s.len()).collect();
+        validate_split(s, &cuts).unwrap();
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_core(data in proptest::collection::vec(any::<u8>(), 0..64), cuts in proptest::collection::vec(0usize..64, 0..8)) {
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let expected = core::str::from_utf8(&data).is_ok();
+            prop_assert_eq!(validate_split(&data, &cuts).is_ok(), expected);
+        }
+
+        #[test]
+        fn agrees_with_core_on_mostly_valid_text(s in "\\PC{0,40}", junk in proptest::collection::vec(any::<u8>(), 0..3), at in 0usize..200, cuts in proptest::collection::vec(0usize..200, 0..8)) {
+            let mut data = s.into_bytes();
+            let at = at.min(data.len());
+            data.splice(at..at, junk);
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let expected = core::str::from_utf8(&data).is_ok();
+            prop_assert_eq!(validate_split(&data, &cuts).is_ok(), expected);
+        }
+    }
+}

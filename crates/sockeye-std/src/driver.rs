@@ -1,0 +1,346 @@
+//! The poll-based engine of the async adapters.
+//!
+//! `sockeye-tokio` and `sockeye-async-std` differ only in their I/O traits
+//! and timers. Each wraps its stream in an [`AsyncTransport`] and hands it to
+//! a [`Driver`], which moves bytes between the transport and the
+//! `Connection` in `poll_*` methods. All protocol state lives in the
+//! `Connection`, so a receive future dropped half way (in a `select!`)
+//! loses nothing: a partial frame stays in the connection's buffer.
+
+use crate::error::{Error, Result};
+use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use bytes::BytesMut;
+use sockeye_proto::{Connection, Event, Message, Role, State};
+use std::io::{self, IoSlice};
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{ready, Context, Poll};
+
+/// The I/O operations the driver needs, implemented by each async adapter
+/// over its runtime's traits.
+pub trait AsyncTransport: Unpin {
+    /// Reads up to `want` bytes, appending them to `buf`; `Ok(0)` means the
+    /// peer closed the stream.
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+        want: usize,
+    ) -> Poll<io::Result<usize>>;
+    /// Writes from several buffers at once.
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+    /// Flushes buffered writes.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Shuts down the writing side.
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+/// A connection and its transport, driven by `poll_*` calls.
+pub struct Driver<T> {
+    /// The transport.
+    pub io: T,
+    /// The protocol state machine.
+    pub conn: Connection,
+    write_buffer_limit: usize,
+    eof: bool,
+    shut_down: bool,
+    /// A handshake error whose HTTP response is still being written.
+    pending_error: Option<Error>,
+}
+
+impl<T: AsyncTransport> Driver<T> {
+    /// Drives `conn` over `io`; senders wait once more than
+    /// `write_buffer_limit` bytes are queued.
+    pub fn new(io: T, conn: Connection, write_buffer_limit: usize) -> Self {
+        Driver {
+            io,
+            conn,
+            write_buffer_limit,
+            eof: false,
+            shut_down: false,
+            pending_error: None,
+        }
+    }
+
+    /// Runs the opening handshake until its first event: `Event::Request`
+    /// on a server (decide, then [`poll_flush`](Self::poll_flush)), or
+    /// `Event::Connected` on a client. On a server, a malformed request's
+    /// error response is written before the error is returned.
+    pub fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event>> {
+        loop {
+            if self.conn.has_output() {
+                let flushed = self.poll_write_all(cx);
+                if self.pending_error.is_some() {
+                    if flushed.is_pending() {
+                        return Poll::Pending;
+                    }
+                    let _ = self.poll_shutdown(cx);
+                    return Poll::Ready(Err(self
+                        .pending_error
+                        .take()
+                        .unwrap_or(Error::ConnectionClosed)));
+                }
+                ready!(flushed)?;
+            }
+            if let Some(e) = self.pending_error.take() {
+                return Poll::Ready(Err(e));
+            }
+            match self.conn.poll_event() {
+                Ok(Some(event)) => return Poll::Ready(Ok(event)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.pending_error = Some(e.into());
+                    continue;
+                }
+            }
+            ready!(self.poll_fill(cx))?;
+        }
+    }
+
+    /// Receives the next message (`None` once the connection is closed).
+    /// Pings are answered and close frames replied to as they arrive, as
+    /// far as the transport accepts writes (`may_write: false` leaves
+    /// writing to a concurrent sender, see [`split`]).
+    pub fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+        may_write: bool,
+    ) -> Poll<Option<Result<Message>>> {
+        loop {
+            match self.conn.poll_event() {
+                Ok(Some(event)) => {
+                    if let Some(message) = Message::from_event(event) {
+                        if may_write && self.conn.has_output() {
+                            let _ = self.poll_flush(cx);
+                        }
+                        return Poll::Ready(Some(Ok(message)));
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    if may_write {
+                        let _ = self.poll_flush(cx);
+                    }
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+            if self.conn.state() == State::Closed || self.eof {
+                if may_write {
+                    ready!(self.poll_flush(cx)).ok();
+                }
+                return Poll::Ready(None);
+            }
+            if may_write && self.conn.has_output() {
+                if let Poll::Ready(Err(e)) = self.poll_flush(cx) {
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            if let Err(e) = ready!(self.poll_fill(cx)) {
+                return Poll::Ready(Some(Err(e)));
+            }
+        }
+    }
+
+    /// Reads once into the connection.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let want = read_size(&self.conn);
+        match ready!(self.io.poll_read_buf(cx, self.conn.input_buffer(), want)) {
+            Ok(0) => {
+                self.eof = true;
+                self.conn.feed_eof();
+                Poll::Ready(Ok(()))
+            }
+            Ok(_) => Poll::Ready(Ok(())),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Poll::Ready(Ok(())),
+            Err(e) => Poll::Ready(Err(Error::Io(e))),
+        }
+    }
+
+    /// Ready when another message may be queued: waits (flushing) while
+    /// more than the write buffer limit is queued.
+    pub fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.conn.output_len() >= self.write_buffer_limit {
+            ready!(self.poll_write_all(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Queues a message (call [`poll_ready`](Self::poll_ready) first to
+    /// respect the write buffer limit).
+    pub fn queue(&mut self, message: Message) -> Result<()> {
+        if self.conn.state() == State::Closed {
+            return Err(Error::ConnectionClosed);
+        }
+        queue_message(&mut self.conn, message)?;
+        Ok(())
+    }
+
+    /// Writes everything queued and flushes the transport. A server whose
+    /// closing handshake is over then shuts the transport down.
+    pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        ready!(self.poll_write_all(cx))?;
+        if self.conn.should_close_transport() && self.conn.role() == Role::Server {
+            ready!(self.poll_shutdown(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        while self.conn.has_output() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let n = output_slices(&mut self.conn, &mut slices);
+            let written = ready!(self.io.poll_write_vectored(cx, &slices[..n]));
+            match written {
+                Ok(0) => return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into()))),
+                Ok(k) => self.conn.consume_output(k),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(Error::Io(e))),
+            }
+        }
+        ready!(self.io.poll_flush(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Shuts the transport's writing side down (once).
+    pub fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if !self.shut_down {
+            let r = ready!(self.io.poll_shutdown(cx));
+            self.shut_down = true;
+            if let Err(e) = r {
+                if e.kind() != io::ErrorKind::NotConnected {
+                    return Poll::Ready(Err(Error::Io(e)));
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Completes a closing handshake already started with
+    /// `conn.close(..)`: writes the close frame, discards messages until the
+    /// peer's close arrives, and (client) waits for the server to end the
+    /// transport. Wrap it in the runtime's timeout.
+    pub fn poll_close_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        ready!(self.poll_write_all(cx))?;
+        while self.conn.state() != State::Closed && !self.eof {
+            match ready!(self.poll_recv(cx, true)) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                None => break,
+            }
+        }
+        ready!(self.poll_write_all(cx))?;
+        if self.conn.role() == Role::Client {
+            // The server closes TCP first (RFC 6455 §7.1.1).
+            while !self.eof {
+                self.conn.input_buffer().clear();
+                if let Err(e) = ready!(self.poll_fill(cx)) {
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        ready!(self.poll_shutdown(cx))?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Shared state of the two halves made by [`split`].
+struct Inner<T> {
+    driver: Driver<T>,
+    /// The send half is waiting for the transport to accept writes; the
+    /// receive half then leaves writing to it, so the two never steal each
+    /// other's write wake-up.
+    writer_waiting: bool,
+}
+
+/// The receiving half of a split connection. It still answers pings.
+pub struct RecvHalf<T>(Arc<Mutex<Inner<T>>>);
+
+/// The sending half of a split connection.
+pub struct SendHalf<T>(Arc<Mutex<Inner<T>>>);
+
+/// Splits a driver into independently owned receive and send halves (each
+/// may live in its own task).
+pub fn split<T: AsyncTransport>(driver: Driver<T>) -> (RecvHalf<T>, SendHalf<T>) {
+    let inner = Arc::new(Mutex::new(Inner {
+        driver,
+        writer_waiting: false,
+    }));
+    (RecvHalf(inner.clone()), SendHalf(inner))
+}
+
+fn lock<T>(m: &Mutex<Inner<T>>) -> MutexGuard<'_, Inner<T>> {
+    // A panic in another half leaves consistent state: the connection's
+    // methods do not panic half way.
+    m.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+impl<T: AsyncTransport> RecvHalf<T> {
+    /// Receives the next message; see [`Driver::poll_recv`].
+    pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        let mut inner = lock(&self.0);
+        let may_write = !inner.writer_waiting;
+        inner.driver.poll_recv(cx, may_write)
+    }
+
+    /// Puts the halves back together. Fails (returning both) if they come
+    /// from different connections.
+    pub fn reunite(
+        self,
+        other: SendHalf<T>,
+    ) -> std::result::Result<Driver<T>, (RecvHalf<T>, SendHalf<T>)> {
+        if !Arc::ptr_eq(&self.0, &other.0) {
+            return Err((self, other));
+        }
+        drop(other);
+        match Arc::try_unwrap(self.0) {
+            Ok(m) => Ok(m.into_inner().unwrap_or_else(|p| p.into_inner()).driver),
+            Err(arc) => Err((RecvHalf(arc.clone()), SendHalf(arc))),
+        }
+    }
+}
+
+impl<T: AsyncTransport> SendHalf<T> {
+    /// See [`Driver::poll_ready`].
+    pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut inner = lock(&self.0);
+        let r = inner.driver.poll_ready(cx);
+        inner.writer_waiting = r.is_pending();
+        r
+    }
+
+    /// See [`Driver::queue`].
+    pub fn queue(&self, message: Message) -> Result<()> {
+        lock(&self.0).driver.queue(message)
+    }
+
+    /// See [`Driver::poll_flush`].
+    pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut inner = lock(&self.0);
+        let r = inner.driver.poll_flush(cx);
+        inner.writer_waiting = r.is_pending();
+        r
+    }
+
+    /// Starts the closing handshake and writes the close frame; the
+    /// receive half sees the peer's reply.
+    pub fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut inner = lock(&self.0);
+        if inner.driver.conn.state() == State::Open {
+            inner.driver.queue(Message::Close(None))?;
+        }
+        let r = inner.driver.poll_flush(cx);
+        inner.writer_waiting = r.is_pending();
+        r
+    }
+
+    /// Runs `f` on the connection (for example to queue a close with a
+    /// code).
+    pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        f(&mut lock(&self.0).driver.conn)
+    }
+}

@@ -1,0 +1,50 @@
+//! # sockeye-std — WebSocket over `std::io`
+//!
+//! Blocking clients and servers on `std::net` (and any `Read + Write`
+//! stream), non-blocking sockets driven by your own poll loop, and the std
+//! glue every sockeye adapter shares: the [`Error`] type, [`ClientOptions`]
+//! and [`ServerOptions`], operating-system randomness for mask keys, and
+//! the poll-based [`driver`] that `sockeye-tokio` and `sockeye-async-std`
+//! run on. The protocol itself lives in `sockeye-proto`.
+//!
+//! ```no_run
+//! use std::net::TcpListener;
+//! // An echo server.
+//! let listener = TcpListener::bind("127.0.0.1:9001")?;
+//! for stream in listener.incoming() {
+//!     std::thread::spawn(move || -> sockeye_std::Result<()> {
+//!         let mut ws = sockeye_std::accept(stream?)?;
+//!         loop {
+//!             match ws.read()? {
+//!                 msg if msg.is_text() || msg.is_binary() => ws.send(msg)?,
+//!                 _ => {}
+//!             }
+//!         }
+//!     });
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod client;
+pub mod driver;
+mod error;
+mod options;
+mod queue;
+mod rng;
+mod server;
+mod transport;
+mod websocket;
+
+pub use client::{client_handshake, connect, connect_tcp, connect_with};
+pub use error::{Error, Result};
+pub use options::{ClientOptions, ServerOptions};
+pub use queue::{queue_message, read_size};
+pub use rng::{os_random, OsRandom};
+pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};
+pub use transport::Transport;
+pub use websocket::{close_frame, WebSocket};
+
+pub use sockeye_proto as proto;
+pub use sockeye_proto::handshake::{Headers, ProtocolVersion, Request, Response};
+pub use sockeye_proto::{CloseCode, CloseFrame, Config, Decision, Message, Utf8Bytes};

@@ -1,0 +1,198 @@
+//! Client and server options shared by every adapter.
+
+use sockeye_proto::handshake::{ClientRequest, Headers, ProtocolVersion};
+use sockeye_proto::{Config, WsUrl};
+use std::time::Duration;
+
+/// How a client connects: headers, origin, subprotocols, protocol
+/// version, limits and timeouts. Chain the setters, then pass it to the
+/// adapter's `connect_with`.
+///
+/// ```
+/// use sockeye_std::ClientOptions;
+/// use std::time::Duration;
+/// let options = ClientOptions::new()
+///     .header("Authorization", "Bearer t0ken")
+///     .protocol("chat.v2")
+///     .max_message_size(1 << 20)
+///     .handshake_timeout(Duration::from_secs(5));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Protocol limits and switches.
+    pub config: Config,
+    /// Extra request headers.
+    pub headers: Headers,
+    /// The Origin (Sec-WebSocket-Origin for version 8).
+    pub origin: Option<String>,
+    /// Subprotocols to offer, in order of preference.
+    pub protocols: Vec<String>,
+    /// Protocol version 13 (RFC 6455, default) or 8 (HyBi-08).
+    pub version: ProtocolVersion,
+    /// How long connecting and the opening handshake may take. Default 30 s.
+    pub handshake_timeout: Option<Duration>,
+    /// How long `close` waits for the peer's close frame. Default 30 s (as ws).
+    pub close_timeout: Duration,
+    /// Output buffered beyond this many bytes makes senders wait (async) or
+    /// get `WouldBlock` (non-blocking std). Default 1 MiB.
+    pub write_buffer_limit: usize,
+    /// Set TCP_NODELAY (default on, as ws).
+    pub nodelay: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            config: Config::default(),
+            headers: Headers::new(),
+            origin: None,
+            protocols: Vec::new(),
+            version: ProtocolVersion::V13,
+            handshake_timeout: Some(Duration::from_secs(30)),
+            close_timeout: Duration::from_secs(30),
+            write_buffer_limit: 1 << 20,
+            nodelay: true,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        ClientOptions::default()
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push(name, value);
+        self
+    }
+
+    /// Sets the Origin.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Offers a subprotocol (call again for more, in order of preference).
+    pub fn protocol(mut self, name: impl Into<String>) -> Self {
+        self.protocols.push(name.into());
+        self
+    }
+
+    /// Selects protocol version 13 or 8.
+    pub fn version(mut self, version: ProtocolVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Replaces the protocol configuration.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the largest message accepted.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// Sets the largest frame accepted.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.config.max_frame_size = bytes;
+        self
+    }
+
+    /// Sets the handshake timeout (`None`: wait forever).
+    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.handshake_timeout = timeout.into();
+        self
+    }
+
+    /// Sets how long `close` waits for the peer's close frame.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Sets the write buffer limit.
+    pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
+        self.write_buffer_limit = bytes;
+        self
+    }
+
+    /// The upgrade request for `url` with these options.
+    pub fn request(&self, url: &WsUrl) -> ClientRequest {
+        let mut req = url.request().version(self.version);
+        req.headers = self.headers.clone();
+        req.protocols = self.protocols.clone();
+        req.origin = self.origin.clone();
+        req
+    }
+}
+
+/// How a server accepts connections: limits and timeouts.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// Protocol limits and switches.
+    pub config: Config,
+    /// How long a client may take to send its upgrade request (cuts off
+    /// slowloris clients). Default 30 s.
+    pub handshake_timeout: Option<Duration>,
+    /// How long `close` waits for the peer's close frame. Default 30 s (as ws).
+    pub close_timeout: Duration,
+    /// Output buffered beyond this many bytes makes senders wait. Default 1 MiB.
+    pub write_buffer_limit: usize,
+    /// Set TCP_NODELAY on accepted sockets (default on, as ws).
+    pub nodelay: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            config: Config::default(),
+            handshake_timeout: Some(Duration::from_secs(30)),
+            close_timeout: Duration::from_secs(30),
+            write_buffer_limit: 1 << 20,
+            nodelay: true,
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        ServerOptions::default()
+    }
+
+    /// Replaces the protocol configuration.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the largest message accepted.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// Sets the handshake timeout (`None`: wait forever).
+    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.handshake_timeout = timeout.into();
+        self
+    }
+
+    /// Sets how long `close` waits for the peer's close frame.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Sets the write buffer limit.
+    pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
+        self.write_buffer_limit = bytes;
+        self
+    }
+}

@@ -1,0 +1,65 @@
+//! What the blocking adapter needs from a byte stream beyond `Read + Write`.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// A byte stream a [`WebSocket`](crate::WebSocket) can run over. Only
+/// `Read + Write` are required; the other methods let the adapter apply
+/// timeouts and close the transport cleanly, and default to doing nothing.
+pub trait Transport: Read + Write {
+    /// Sets the timeout for blocking reads (`None`: block forever).
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Shuts down the writing side, telling the peer no more bytes follow.
+    fn shutdown(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// The peer's address, if the transport has one.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+impl Transport for TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        TcpStream::shutdown(self, Shutdown::Write)
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        TcpStream::peer_addr(self).ok()
+    }
+}
+
+#[cfg(unix)]
+impl Transport for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        std::os::unix::net::UnixStream::shutdown(self, Shutdown::Write)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_read_timeout(timeout)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        (**self).shutdown()
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        (**self).peer_addr()
+    }
+}

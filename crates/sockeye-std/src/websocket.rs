@@ -1,0 +1,244 @@
+//! The blocking (and non-blocking) WebSocket over a `std::io` stream.
+
+use crate::error::{Error, Result};
+use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use crate::transport::Transport;
+use sockeye_proto::{CloseCode, CloseFrame, Connection, Event, Message, Role, State};
+use std::io::{self, IoSlice};
+use std::time::{Duration, Instant};
+
+/// A WebSocket connection over a `Read + Write` stream.
+///
+/// On a blocking stream, [`read`](Self::read) waits for the next message
+/// and [`send`](Self::send) returns once the message is written. On a
+/// non-blocking stream, both return [`Error::Io`] with
+/// `ErrorKind::WouldBlock` when the socket is not ready; nothing is lost,
+/// call again when it is (see the `poll_loop` example).
+pub struct WebSocket<S> {
+    stream: S,
+    conn: Connection,
+    write_buffer_limit: usize,
+    close_timeout: Duration,
+    eof: bool,
+    transport_closed: bool,
+}
+
+impl<S> std::fmt::Debug for WebSocket<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Transport> WebSocket<S> {
+    /// Wraps a stream and a connection whose handshake is complete (or that
+    /// was opened with `Connection::open`).
+    pub fn from_parts(
+        stream: S,
+        conn: Connection,
+        write_buffer_limit: usize,
+        close_timeout: Duration,
+    ) -> Self {
+        WebSocket {
+            stream,
+            conn,
+            write_buffer_limit,
+            close_timeout,
+            eof: false,
+            transport_closed: false,
+        }
+    }
+
+    /// Reads the next message. Pings are answered automatically (and still
+    /// returned, so you can see them). A received [`Message::Close`] means
+    /// the peer closed: the reply has been sent, and the next call returns
+    /// [`Error::ConnectionClosed`].
+    pub fn read(&mut self) -> Result<Message> {
+        loop {
+            match self.conn.poll_event() {
+                Ok(Some(event)) => {
+                    let is_close = matches!(event, Event::Close(_));
+                    if let Some(message) = Message::from_event(event) {
+                        // Answer pings and close frames right away.
+                        self.flush_best_effort(is_close)?;
+                        return Ok(message);
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let _ = self.flush();
+                    self.close_transport();
+                    return Err(e.into());
+                }
+            }
+            if self.conn.state() == State::Closed || self.eof {
+                let _ = self.flush();
+                self.close_transport();
+                return Err(Error::ConnectionClosed);
+            }
+            self.flush_best_effort(false)?;
+            self.fill()?;
+        }
+    }
+
+    /// Queues `message` and writes everything queued. Blocks until written
+    /// on a blocking stream; on a non-blocking one, may return `WouldBlock`
+    /// after queueing (call [`flush`](Self::flush) when writable).
+    pub fn send(&mut self, message: impl Into<Message>) -> Result<()> {
+        self.write(message)?;
+        self.flush()
+    }
+
+    /// Queues `message` without writing it, so several messages go out in
+    /// one write at the next [`flush`](Self::flush). When more than the
+    /// write buffer limit is queued, tries to flush first and returns
+    /// `WouldBlock` if the stream cannot take it (the message is not
+    /// queued then).
+    pub fn write(&mut self, message: impl Into<Message>) -> Result<()> {
+        if self.conn.output_len() >= self.write_buffer_limit {
+            self.flush()?;
+        }
+        queue_message(&mut self.conn, message.into())?;
+        Ok(())
+    }
+
+    /// Writes all queued output.
+    pub fn flush(&mut self) -> Result<()> {
+        while self.conn.has_output() {
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let n = output_slices(&mut self.conn, &mut slices);
+            let written = self.stream.write_vectored(&slices[..n]);
+            match written {
+                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(k) => self.conn.consume_output(k),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+        self.stream.flush()?;
+        if self.conn.should_close_transport() && self.conn.role() == Role::Server {
+            self.close_transport();
+        }
+        Ok(())
+    }
+
+    /// Sends a ping.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<()> {
+        self.conn.ping(payload)?;
+        self.flush()
+    }
+
+    /// Sends an unsolicited pong.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<()> {
+        self.conn.pong(payload)?;
+        self.flush()
+    }
+
+    /// Closes the connection cleanly: sends a close frame, waits for the
+    /// peer's (up to the close timeout, 30 s by default, discarding messages
+    /// that arrive meanwhile), then closes the transport.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<()> {
+        self.conn.close(code, reason)?;
+        self.flush()?;
+        let deadline = Instant::now() + self.close_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.close_transport();
+                return Err(Error::CloseTimeout);
+            }
+            self.stream.set_read_timeout(Some(left))?;
+            match self.read() {
+                Ok(_) => continue,
+                Err(Error::ConnectionClosed) => return Ok(()),
+                Err(Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    self.close_transport();
+                    return Err(Error::CloseTimeout);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Drops the connection at once, without a closing handshake (ws's
+    /// `terminate`).
+    pub fn terminate(mut self) {
+        self.close_transport();
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> State {
+        self.conn.state()
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// The underlying stream, mutably (reading or writing it directly
+    /// corrupts the connection).
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// The protocol state machine.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The peer's address, if the transport has one.
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// Reads once from the stream into the connection.
+    fn fill(&mut self) -> Result<()> {
+        let want = read_size(&self.conn);
+        let buf = self.conn.input_buffer();
+        let len = buf.len();
+        buf.resize(len + want, 0);
+        let result = self.stream.read(&mut buf[len..]);
+        let got = *result.as_ref().unwrap_or(&0);
+        buf.truncate(len + got);
+        match result {
+            Ok(0) => {
+                self.eof = true;
+                self.conn.feed_eof();
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+            Err(e) => Err(Error::Io(e)),
+        }
+    }
+
+    /// Flushes, treating `WouldBlock` as "later". A close reply that
+    /// cannot be written is not an error for the reader either.
+    fn flush_best_effort(&mut self, ignore_errors: bool) -> Result<()> {
+        match self.flush() {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_would_block() || ignore_errors => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn close_transport(&mut self) {
+        if !self.transport_closed {
+            self.transport_closed = true;
+            let _ = self.stream.shutdown();
+        }
+    }
+}
+
+/// A close frame with `code` and `reason`, for [`Message::Close`].
+pub fn close_frame(code: CloseCode, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame::new(code, reason)))
+}

@@ -1,0 +1,23 @@
+# Tasks for sockeye. Install just with `cargo install just`.
+export CARGO_TARGET_DIR := env_var_or_default("CARGO_TARGET_DIR", env_var("HOME") + "/.cache/sockeye-target")
+
+# Run every test in the workspace.
+test:
+    cargo test --workspace
+
+# Formatting and clippy, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Build sockeye-proto for a bare-metal target with no std.
+nostd:
+    bash ci/nostd.sh
+
+# Everything CI runs.
+ci:
+    bash .ci/run
+
+# Criterion benchmarks of the core.
+bench:
+    cargo bench -p sockeye-proto
