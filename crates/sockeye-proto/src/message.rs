@@ -98,7 +98,7 @@ impl Message {
     }
 
     /// The message an event carries, if it carries one (`Request`,
-    /// `Connected` and streaming `Fragment`s do not).
+    /// `HttpRequest`, `Connected` and streaming `Fragment`s do not).
     pub fn from_event(event: Event) -> Option<Message> {
         Some(match event {
             Event::Text(t) => Message::Text(t),
@@ -106,7 +106,10 @@ impl Message {
             Event::Ping(b) => Message::Ping(b),
             Event::Pong(b) => Message::Pong(b),
             Event::Close(frame) => Message::Close(Some(frame)),
-            Event::Request(_) | Event::Connected(_) | Event::Fragment { .. } => return None,
+            Event::Request(_)
+            | Event::HttpRequest(_)
+            | Event::Connected(_)
+            | Event::Fragment { .. } => return None,
         })
     }
 }

@@ -2,14 +2,14 @@
 
 use crate::error::{Error, Result};
 use crate::options::ClientOptions;
-use crate::rng::os_random;
+use crate::server::with_deadline;
 use crate::transport::Transport;
 use crate::websocket::WebSocket;
 use sockeye_proto::handshake::{ClientRequest, Response};
-use sockeye_proto::{Connection, Event, UrlError, WsUrl};
+use sockeye_proto::{UrlError, WsUrl};
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Connects to a `ws://` URL with default options and returns the open
 /// connection and the server's response.
@@ -66,54 +66,21 @@ pub fn connect_tcp(host: &str, port: u16, deadline: Option<Instant>) -> Result<T
 }
 
 /// Runs the client handshake over an already connected stream (TCP, Unix,
-/// TLS, a proxy tunnel...).
+/// TLS, a proxy tunnel...), within `deadline` if given.
 pub fn client_handshake<S: Transport>(
-    mut stream: S,
+    stream: S,
     request: &ClientRequest,
     options: &ClientOptions,
     deadline: Option<Instant>,
 ) -> Result<(WebSocket<S>, Response)> {
-    let mut conn = Connection::client(request, options.config.clone(), os_random())?;
-    let request_bytes = conn.take_output();
-    stream.write_all(&request_bytes)?;
-    stream.flush()?;
-    let mut buf = vec![0u8; 4096];
-    let response = loop {
-        match conn.poll_event() {
-            Ok(Some(Event::Connected(response))) => break *response,
-            Ok(_) => {}
-            Err(e) => return Err(e.into()),
-        }
-        if let Some(d) = deadline {
-            let left = d.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::HandshakeTimeout);
-            }
-            stream.set_read_timeout(Some(left))?;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) => conn.feed_eof(),
-            Ok(n) => conn.feed(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) && deadline.is_some() =>
-            {
-                return Err(Error::HandshakeTimeout)
-            }
-            Err(e) => return Err(Error::Io(e)),
-        }
-    };
-    stream.set_read_timeout(None)?;
-    Ok((
-        WebSocket::from_parts(
-            stream,
-            conn,
-            options.write_buffer_limit,
-            options.close_timeout,
+    let mut ws = WebSocket::client(stream, request, options)?;
+    let timeout = match deadline {
+        Some(d) => Some(
+            d.saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
         ),
-        response,
-    ))
+        None => None,
+    };
+    let response = with_deadline(&mut ws, timeout, |ws| ws.client_handshake())?;
+    Ok((ws, response))
 }

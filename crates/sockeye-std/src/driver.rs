@@ -8,6 +8,7 @@
 //! loses nothing: a partial frame stays in the connection's buffer.
 
 use crate::error::{Error, Result};
+use crate::options::{answer_http, HttpHandler};
 use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
 use bytes::BytesMut;
 use sockeye_proto::{Connection, Event, Message, Role, State};
@@ -50,6 +51,7 @@ pub struct Driver<T> {
     shut_down: bool,
     /// A handshake error whose HTTP response is still being written.
     pending_error: Option<Error>,
+    http_handler: Option<HttpHandler>,
 }
 
 impl<T: AsyncTransport> Driver<T> {
@@ -63,7 +65,15 @@ impl<T: AsyncTransport> Driver<T> {
             eof: false,
             shut_down: false,
             pending_error: None,
+            http_handler: None,
         }
+    }
+
+    /// Answers plain HTTP requests during the handshake with `handler`
+    /// (default: 426 Upgrade Required). Servers pass
+    /// `ServerOptions::http_handler`.
+    pub fn set_http_handler(&mut self, handler: Option<HttpHandler>) {
+        self.http_handler = handler;
     }
 
     /// Runs the opening handshake until its first event: `Event::Request`
@@ -90,6 +100,17 @@ impl<T: AsyncTransport> Driver<T> {
                 return Poll::Ready(Err(e));
             }
             match self.conn.poll_event() {
+                Ok(Some(Event::HttpRequest(request))) => {
+                    // A plain HTTP request: answer it, then report it.
+                    let decision = answer_http(self.http_handler.as_ref(), &request);
+                    let status = match &decision {
+                        sockeye_proto::Decision::Reject { status, .. } => *status,
+                        sockeye_proto::Decision::Accept { .. } => 426,
+                    };
+                    self.conn.decide(&decision)?;
+                    self.pending_error = Some(Error::Rejected { status });
+                    continue;
+                }
                 Ok(Some(event)) => return Poll::Ready(Ok(event)),
                 Ok(None) => {}
                 Err(e) => {

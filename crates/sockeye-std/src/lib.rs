@@ -29,22 +29,26 @@
 mod client;
 pub mod driver;
 mod error;
+#[cfg(any(feature = "async-std", feature = "smol"))]
+mod futures_peer;
 mod options;
 mod queue;
 mod rng;
 mod server;
+#[cfg(feature = "tokio")]
+mod tokio_peer;
 mod transport;
 mod websocket;
 
 pub use client::{client_handshake, connect, connect_tcp, connect_with};
 pub use error::{Error, Result};
-pub use options::{ClientOptions, ServerOptions};
+pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};
 pub use rng::{os_random, OsRandom};
 pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};
-pub use transport::Transport;
+pub use transport::{PeerAddr, Transport};
 pub use websocket::{close_frame, WebSocket};
 
 pub use sockeye_proto as proto;
-pub use sockeye_proto::handshake::{Headers, ProtocolVersion, Request, Response};
+pub use sockeye_proto::handshake::{Headers, HttpRequest, ProtocolVersion, Request, Response};
 pub use sockeye_proto::{CloseCode, CloseFrame, Config, Decision, Message, Utf8Bytes};

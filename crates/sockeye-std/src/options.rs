@@ -1,7 +1,9 @@
 //! Client and server options shared by every adapter.
 
-use sockeye_proto::handshake::{ClientRequest, Headers, ProtocolVersion};
+use sockeye_proto::handshake::{ClientRequest, Headers, HttpRequest, ProtocolVersion};
+use sockeye_proto::Decision;
 use sockeye_proto::{Config, WsUrl};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How a client connects: headers, origin, subprotocols, protocol
@@ -132,8 +134,13 @@ impl ClientOptions {
     }
 }
 
+/// Answers a plain HTTP request (no `Upgrade` header) that reached a
+/// WebSocket server: return `Decision::respond(200)` with a page, or any
+/// other status. Without one, such requests get 426 Upgrade Required.
+pub type HttpHandler = Arc<dyn Fn(&HttpRequest) -> Decision + Send + Sync>;
+
 /// How a server accepts connections: limits and timeouts.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerOptions {
     /// Protocol limits and switches.
     pub config: Config,
@@ -146,6 +153,33 @@ pub struct ServerOptions {
     pub write_buffer_limit: usize,
     /// Set TCP_NODELAY on accepted sockets (default on, as ws).
     pub nodelay: bool,
+    /// Answers plain HTTP requests on the same port (default: none, 426).
+    pub http_handler: Option<HttpHandler>,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("config", &self.config)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("close_timeout", &self.close_timeout)
+            .field("write_buffer_limit", &self.write_buffer_limit)
+            .field("nodelay", &self.nodelay)
+            .field("http_handler", &self.http_handler.is_some())
+            .finish()
+    }
+}
+
+/// The answer to a plain HTTP request: `handler` if there is one, else
+/// 426 Upgrade Required (as ws answers).
+pub fn answer_http(handler: Option<&HttpHandler>, request: &HttpRequest) -> Decision {
+    match handler {
+        Some(h) => h(request),
+        None => Decision::reject(426)
+            .with_header("Upgrade", "websocket")
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body("Upgrade Required: this endpoint speaks WebSocket\n"),
+    }
 }
 
 impl Default for ServerOptions {
@@ -156,11 +190,21 @@ impl Default for ServerOptions {
             close_timeout: Duration::from_secs(30),
             write_buffer_limit: 1 << 20,
             nodelay: true,
+            http_handler: None,
         }
     }
 }
 
 impl ServerOptions {
+    /// Answers plain HTTP requests with `handler` (see [`HttpHandler`]).
+    pub fn http_handler(
+        mut self,
+        handler: impl Fn(&HttpRequest) -> Decision + Send + Sync + 'static,
+    ) -> Self {
+        self.http_handler = Some(Arc::new(handler));
+        self
+    }
+
     /// Default options.
     pub fn new() -> Self {
         ServerOptions::default()

@@ -5,10 +5,10 @@ use crate::options::ServerOptions;
 use crate::transport::Transport;
 use crate::websocket::WebSocket;
 use sockeye_proto::handshake::Request;
-use sockeye_proto::{Connection, Decision, Event};
+use sockeye_proto::Decision;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::Duration;
 
 /// A client's upgrade request as the accept callback sees it: the request
 /// (path, query, headers, origin, offered subprotocols and extensions) and
@@ -48,7 +48,7 @@ where
 
 /// [`accept_with`] with explicit options (limits, handshake timeout).
 pub fn accept_with_options<S, F>(
-    mut stream: S,
+    stream: S,
     options: &ServerOptions,
     callback: F,
 ) -> Result<WebSocket<S>>
@@ -56,61 +56,37 @@ where
     S: Transport,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
-    let mut conn = Connection::server(options.config.clone());
-    let deadline = options.handshake_timeout.map(|t| Instant::now() + t);
-    let mut buf = vec![0u8; 4096];
-    let request = loop {
-        match conn.poll_event() {
-            Ok(Some(Event::Request(request))) => break *request,
-            Ok(_) => {}
-            Err(e) => {
-                // The error response is queued: send it, then give up.
-                let _ = stream.write_all(&conn.take_output());
-                let _ = stream.shutdown();
-                return Err(e.into());
-            }
-        }
-        if let Some(d) = deadline {
-            let left = d.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                let _ = stream.shutdown();
-                return Err(Error::HandshakeTimeout);
-            }
-            stream.set_read_timeout(Some(left))?;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) => conn.feed_eof(),
-            Ok(n) => conn.feed(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
+    let mut ws = WebSocket::server(stream, options);
+    with_deadline(&mut ws, options.handshake_timeout, |ws| {
+        ws.server_handshake(callback)
+    })?;
+    Ok(ws)
+}
+
+/// Runs `step` with the stream's read timeout set to `timeout`, mapping a
+/// timed-out read to [`Error::HandshakeTimeout`] (and closing the stream).
+pub(crate) fn with_deadline<S: Transport, T>(
+    ws: &mut WebSocket<S>,
+    timeout: Option<Duration>,
+    step: impl FnOnce(&mut WebSocket<S>) -> Result<T>,
+) -> Result<T> {
+    ws.get_mut().set_read_timeout(timeout)?;
+    let result = step(ws);
+    match result {
+        Err(Error::Io(e))
+            if timeout.is_some()
+                && matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) && deadline.is_some() =>
-            {
-                let _ = stream.shutdown();
-                return Err(Error::HandshakeTimeout);
-            }
-            Err(e) => return Err(Error::Io(e)),
+                ) =>
+        {
+            let _ = ws.get_mut().shutdown();
+            Err(Error::HandshakeTimeout)
         }
-    };
-    stream.set_read_timeout(None)?;
-    let upgrade = UpgradeRequest {
-        peer_addr: stream.peer_addr(),
-        request,
-    };
-    let decision = callback(&upgrade);
-    conn.decide(&decision)?;
-    stream.write_all(&conn.take_output())?;
-    stream.flush()?;
-    if let Decision::Reject { status, .. } = decision {
-        let _ = stream.shutdown();
-        return Err(Error::Rejected { status });
+        Err(e) => Err(e),
+        Ok(v) => {
+            ws.get_mut().set_read_timeout(None)?;
+            Ok(v)
+        }
     }
-    Ok(WebSocket::from_parts(
-        stream,
-        conn,
-        options.write_buffer_limit,
-        options.close_timeout,
-    ))
 }

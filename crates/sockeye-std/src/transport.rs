@@ -63,3 +63,18 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
         (**self).peer_addr()
     }
 }
+
+/// Streams that know the address of their peer, so that a server's accept
+/// callback can see it ([`UpgradeRequest::peer_addr`](crate::UpgradeRequest)).
+/// The async adapters implement it for their TCP and Unix streams; implement
+/// it for your own stream types (returning `None` is fine).
+pub trait PeerAddr {
+    /// The peer's address, if known.
+    fn peer_addr(&self) -> Option<SocketAddr>;
+}
+
+impl PeerAddr for TcpStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        TcpStream::peer_addr(self).ok()
+    }
+}

@@ -1,9 +1,13 @@
 //! The blocking (and non-blocking) WebSocket over a `std::io` stream.
 
 use crate::error::{Error, Result};
+use crate::options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use crate::rng::os_random;
+use crate::server::UpgradeRequest;
 use crate::transport::Transport;
-use sockeye_proto::{CloseCode, CloseFrame, Connection, Event, Message, Role, State};
+use sockeye_proto::handshake::{ClientRequest, Response};
+use sockeye_proto::{CloseCode, CloseFrame, Connection, Decision, Event, Message, Role, State};
 use std::io::{self, IoSlice};
 use std::time::{Duration, Instant};
 
@@ -21,6 +25,7 @@ pub struct WebSocket<S> {
     close_timeout: Duration,
     eof: bool,
     transport_closed: bool,
+    http_handler: Option<HttpHandler>,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -47,6 +52,99 @@ impl<S: Transport> WebSocket<S> {
             close_timeout,
             eof: false,
             transport_closed: false,
+            http_handler: None,
+        }
+    }
+
+    /// A server connection whose opening handshake has not happened yet.
+    /// Drive it with [`server_handshake`](Self::server_handshake) — on a
+    /// non-blocking socket, again after each `WouldBlock` — then use it.
+    pub fn server(stream: S, options: &ServerOptions) -> Self {
+        let conn = Connection::server(options.config.clone());
+        let mut ws = WebSocket::from_parts(
+            stream,
+            conn,
+            options.write_buffer_limit,
+            options.close_timeout,
+        );
+        ws.http_handler = options.http_handler.clone();
+        ws
+    }
+
+    /// A client connection whose upgrade request is queued. Drive it with
+    /// [`client_handshake`](Self::client_handshake).
+    pub fn client(stream: S, request: &ClientRequest, options: &ClientOptions) -> Result<Self> {
+        let conn = Connection::client(request, options.config.clone(), os_random())?;
+        Ok(WebSocket::from_parts(
+            stream,
+            conn,
+            options.write_buffer_limit,
+            options.close_timeout,
+        ))
+    }
+
+    /// Runs the server side of the opening handshake until the upgrade
+    /// request arrives, asks `decide` about it, and writes the answer.
+    /// Returns `Ok(())` once accepted, [`Error::Rejected`] if `decide`
+    /// refused, or `WouldBlock` on a non-blocking socket (call again when
+    /// readable: no state is lost).
+    pub fn server_handshake(
+        &mut self,
+        decide: impl FnOnce(&UpgradeRequest) -> Decision,
+    ) -> Result<()> {
+        let request = loop {
+            self.flush()?;
+            match self.conn.poll_event() {
+                Ok(Some(Event::Request(request))) => break *request,
+                Ok(Some(Event::HttpRequest(request))) => {
+                    // A plain HTTP request: answer it and end the connection.
+                    let decision = answer_http(self.http_handler.as_ref(), &request);
+                    self.conn.decide(&decision)?;
+                    let _ = self.flush();
+                    self.close_transport();
+                    let status = match decision {
+                        Decision::Reject { status, .. } => status,
+                        Decision::Accept { .. } => 426,
+                    };
+                    return Err(Error::Rejected { status });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // The HTTP error response is queued: send it, then give up.
+                    let _ = self.flush();
+                    self.close_transport();
+                    return Err(e.into());
+                }
+            }
+            self.fill()?;
+        };
+        let upgrade = UpgradeRequest {
+            peer_addr: self.stream.peer_addr(),
+            request,
+        };
+        let decision = decide(&upgrade);
+        self.conn.decide(&decision)?;
+        let flushed = self.flush();
+        if let Decision::Reject { status, .. } = decision {
+            self.close_transport();
+            return Err(Error::Rejected { status });
+        }
+        flushed
+    }
+
+    /// Runs the client side of the opening handshake: writes the request
+    /// and reads the response. Returns the server's response once the
+    /// connection is open, or `WouldBlock` on a non-blocking socket (call
+    /// again when ready).
+    pub fn client_handshake(&mut self) -> Result<Response> {
+        loop {
+            self.flush()?;
+            match self.conn.poll_event() {
+                Ok(Some(Event::Connected(response))) => return Ok(*response),
+                Ok(_) => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.fill()?;
         }
     }
 

@@ -31,7 +31,7 @@ use crate::config::Config;
 use crate::error::{Error, SendError};
 use crate::extension::Extension;
 use crate::handshake::{
-    self, ClientHandshake, ClientRequest, Headers, Request, Response, ServerHandshake,
+    self, ClientHandshake, ClientRequest, Headers, HttpRequest, Request, Response, ServerHandshake,
 };
 use crate::rand::RandomSource;
 use crate::utf8::{Utf8Bytes, Validator};
@@ -80,6 +80,10 @@ pub enum Event {
     /// Server: a client's upgrade request arrived. Inspect it, then call
     /// [`Connection::accept`] or [`Connection::reject`].
     Request(Box<Request>),
+    /// Server: a plain HTTP request (no `Upgrade` header) arrived. Answer
+    /// it with [`Connection::reject`] (any status, e.g. 200 with a page);
+    /// ws's default is 426 Upgrade Required.
+    HttpRequest(Box<HttpRequest>),
     /// Client: the server accepted the upgrade; the connection is open.
     Connected(Box<Response>),
     /// A complete text message, validated as UTF-8.
@@ -137,6 +141,12 @@ impl Decision {
         }
     }
 
+    /// An HTTP response with `status` (for [`Event::HttpRequest`]); the
+    /// same as [`reject`](Self::reject), named for what it does there.
+    pub fn respond(status: u16) -> Self {
+        Decision::reject(status)
+    }
+
     /// Reject with `status` and an empty body.
     pub fn reject(status: u16) -> Self {
         Decision::Reject {
@@ -183,6 +193,8 @@ enum Phase {
     ServerRequest(ServerHandshake),
     /// Server: the request was reported; waiting for accept or reject.
     ServerDecision(Box<Request>),
+    /// Server: a plain HTTP request was reported; waiting for its response.
+    ServerHttp,
     /// Client: request queued, reading the response.
     ClientResponse(ClientHandshake),
     /// Handshake over: frames flow (or the handshake failed and `failed` is set).
@@ -362,10 +374,11 @@ impl Connection {
     }
 
     /// Answers the pending upgrade request with an HTTP error (for example
-    /// 401 or 403) and the given headers and body. The connection is then
+    /// 401 or 403) and the given headers and body — or a pending plain HTTP
+    /// request ([`Event::HttpRequest`]) with any response. The connection is then
     /// closed once the output is written.
     pub fn reject(&mut self, status: u16, headers: &Headers, body: &[u8]) -> Result<(), SendError> {
-        if !matches!(self.phase, Phase::ServerDecision(_)) {
+        if !matches!(self.phase, Phase::ServerDecision(_) | Phase::ServerHttp) {
             return Err(SendError::NoPendingRequest);
         }
         self.tx_buf
@@ -417,12 +430,12 @@ impl Connection {
         }
         match &mut self.phase {
             Phase::Frames => self.poll_frames(),
-            Phase::ServerDecision(_) => Ok(None),
+            Phase::ServerDecision(_) | Phase::ServerHttp => Ok(None),
             Phase::ServerRequest(hs) => {
                 let result = hs.feed(&self.rx);
                 match result {
                     Ok(Some((request, used))) => {
-                        let _ = bytes::Buf::advance(&mut self.rx, used);
+                        bytes::Buf::advance(&mut self.rx, used);
                         let event = Event::Request(Box::new(request.clone()));
                         self.phase = Phase::ServerDecision(Box::new(request));
                         Ok(Some(event))
@@ -434,6 +447,11 @@ impl Connection {
                             return Err(Error::UnexpectedEof);
                         }
                         Ok(None)
+                    }
+                    Err(handshake::HandshakeError::NotAnUpgrade(request)) => {
+                        self.rx.clear();
+                        self.phase = Phase::ServerHttp;
+                        Ok(Some(Event::HttpRequest(request)))
                     }
                     Err(e) => {
                         self.rx.clear();
@@ -452,7 +470,7 @@ impl Connection {
                 };
                 match result {
                     Ok(Some((response, used))) => {
-                        let _ = bytes::Buf::advance(&mut self.rx, used);
+                        bytes::Buf::advance(&mut self.rx, used);
                         self.phase = Phase::Frames;
                         Ok(Some(Event::Connected(Box::new(response))))
                     }

@@ -856,3 +856,28 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 }
+
+#[test]
+fn plain_http_request_can_be_answered() {
+    let mut server = Connection::server(Config::default());
+    server.feed(b"GET /index.html?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let evs = events(&mut server);
+    let [Ok(Event::HttpRequest(req))] = &evs[..] else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(
+        (req.method.as_str(), req.path.as_str(), req.query.as_deref()),
+        ("GET", "/index.html", Some("x=1"))
+    );
+    server
+        .decide(
+            &Decision::respond(200)
+                .with_header("Content-Type", "text/html")
+                .with_body("<p>hi</p>"),
+        )
+        .unwrap();
+    let out = String::from_utf8(server.take_output()).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n<p>hi</p>"), "{out}");
+    assert_eq!(server.state(), State::Closed);
+}

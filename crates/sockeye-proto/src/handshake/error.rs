@@ -90,6 +90,9 @@ pub enum HandshakeError {
     DuplicateHeader(&'static str),
 
     // ---- server side: the client's request ----
+    /// A plain HTTP request without `Upgrade` (426 by default; the
+    /// application may answer it with a page instead).
+    NotAnUpgrade(alloc::boxed::Box<super::server::HttpRequest>),
     /// The method is not `GET` (405, with `Allow: GET`).
     MethodNotGet {
         /// The method received.
@@ -197,7 +200,7 @@ impl HandshakeError {
         match self {
             HeadTooLarge { .. } | TooManyHeaders { .. } => 431,
             MethodNotGet { .. } => 405,
-            UnsupportedVersion { .. } => 426,
+            UnsupportedVersion { .. } | NotAnUpgrade(_) => 426,
             MalformedRequest(_)
             | TruncatedHead
             | DuplicateHeader(_)
@@ -255,6 +258,11 @@ impl fmt::Display for HandshakeError {
             MethodNotGet { method } => write!(
                 f,
                 "the method is {method:?}; a WebSocket upgrade must use GET"
+            ),
+            NotAnUpgrade(r) => write!(
+                f,
+                "{} {} is a plain HTTP request; this endpoint speaks WebSocket (send Upgrade: websocket)",
+                r.method, r.target
             ),
             NotHttp11 => f.write_str("the request is HTTP/1.0; a WebSocket upgrade needs HTTP/1.1"),
             InvalidTarget(t) => write!(

@@ -21,6 +21,8 @@
 //! `Sec-WebSocket-Protocol` ([`parse_extensions`], [`parse_protocols`]) is a
 //! hand-written single-pass scanner: no regular expressions, no recursion.
 
+#![forbid(unsafe_code)]
+
 mod body;
 mod client;
 mod error;
@@ -43,7 +45,7 @@ pub use grammar::{parse_extensions, parse_protocols, Expected, ExtensionOffer, H
 pub use head::HandshakeLimits;
 pub use headers::{Header, Headers};
 pub use response::{reason_phrase, reject_response};
-pub use server::{Request, ServerHandshake};
+pub use server::{HttpRequest, Request, ServerHandshake};
 
 /// The magic GUID of RFC 6455 §1.3, appended to `Sec-WebSocket-Key` before
 /// hashing to form `Sec-WebSocket-Accept`.

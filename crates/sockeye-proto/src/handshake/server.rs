@@ -87,6 +87,25 @@ pub struct Request {
     pub extensions: Vec<ExtensionOffer>,
 }
 
+/// A plain HTTP request (no `Upgrade` header) that arrived where a
+/// WebSocket upgrade was expected, reported as
+/// [`HandshakeError::NotAnUpgrade`] so the application can answer it with an
+/// ordinary HTTP response (a page, a health check) instead of the default
+/// 426 Upgrade Required.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: String,
+    /// The path of the request-target, without the query.
+    pub path: String,
+    /// The query, without the `?`.
+    pub query: Option<String>,
+    /// The request-target exactly as received.
+    pub target: String,
+    /// Every header, in order.
+    pub headers: Headers,
+}
+
 /// Headers written by [`Request::accept_response`] itself.
 const ACCEPT_RESERVED: [&str; 5] = [
     "Upgrade",
@@ -172,6 +191,25 @@ fn parse_request(scanner: &HeadScanner) -> Result<Request, HandshakeError> {
     }
     let method = parsed.method.unwrap_or_default();
     let target = parsed.path.unwrap_or_default();
+    let headers: Headers = parsed
+        .headers
+        .iter()
+        .map(|h| (h.name, decode_value(h.value)))
+        .collect();
+    if headers.count("Upgrade") == 0 {
+        // A plain HTTP request: the application may answer it (a page, a
+        // health check); by default it gets 426 Upgrade Required.
+        let (path, query) = split_target(target).unwrap_or_else(|_| (String::from(target), None));
+        return Err(HandshakeError::NotAnUpgrade(alloc::boxed::Box::new(
+            HttpRequest {
+                method: String::from(method),
+                path,
+                query,
+                target: String::from(target),
+                headers,
+            },
+        )));
+    }
     if parsed.version != Some(1) {
         return Err(HandshakeError::NotHttp11);
     }
@@ -181,11 +219,6 @@ fn parse_request(scanner: &HeadScanner) -> Result<Request, HandshakeError> {
         });
     }
     let (path, query) = split_target(target)?;
-    let headers: Headers = parsed
-        .headers
-        .iter()
-        .map(|h| (h.name, decode_value(h.value)))
-        .collect();
 
     let host = match headers.count("Host") {
         0 => return Err(HandshakeError::MissingHost),
@@ -338,6 +371,16 @@ mod tests {
         out
     }
 
+    /// The headers of a raw request, as the parser records them.
+    fn parse_headers_of(raw: &str) -> Headers {
+        raw.split("\r\n")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_once(": "))
+            .map(|(n, v)| (n, v.to_string()))
+            .collect()
+    }
+
     fn replace(name: &'static str, with: &'static str) -> String {
         edited(|l| {
             l.starts_with(&format!("{name}:"))
@@ -477,8 +520,14 @@ mod tests {
             ),
             (
                 replace("Upgrade", ""),
-                E::NotWebSocketUpgrade { got: None },
-                400,
+                E::NotAnUpgrade(alloc::boxed::Box::new(HttpRequest {
+                    method: "GET".into(),
+                    path: "/chat".into(),
+                    query: None,
+                    target: "/chat".into(),
+                    headers: parse_headers_of(&replace("Upgrade", "")),
+                })),
+                426,
             ),
             (
                 replace("Upgrade", "Upgrade: h2c"),
@@ -730,11 +779,9 @@ mod tests {
         assert!(failed_at.is_some_and(|at| at < 2000), "{failed_at:?}");
     }
 
-    #[derive(Debug)]
-    enum Outcome {
-        Pending,
-        Done(Result<Request, HandshakeError>, usize),
-    }
+    /// `None` while the request is incomplete, else the result and how many
+    /// bytes of the whole input the head took.
+    type Outcome = Option<(Result<Request, HandshakeError>, usize)>;
 
     fn feed_split(input: &[u8], cuts: &[usize]) -> Outcome {
         let mut s = ServerHandshake::new(HandshakeLimits {
@@ -750,11 +797,11 @@ mod tests {
             let chunk = &input[w[0]..w[1]];
             match s.feed(chunk) {
                 Ok(None) => consumed += chunk.len(),
-                Ok(Some((r, used))) => return Outcome::Done(Ok(r), consumed + used),
-                Err(e) => return Outcome::Done(Err(e), consumed),
+                Ok(Some((r, used))) => return Some((Ok(r), consumed + used)),
+                Err(e) => return Some((Err(e), consumed)),
             }
         }
-        Outcome::Pending
+        None
     }
 
     fn request_like() -> impl Strategy<Value = Vec<u8>> {
@@ -794,8 +841,8 @@ mod tests {
             let whole = feed_split(&input, &[]);
             let split = feed_split(&input, &cuts);
             match (&whole, &split) {
-                (Outcome::Pending, Outcome::Pending) => {}
-                (Outcome::Done(a, ua), Outcome::Done(b, ub)) => {
+                (None, None) => {}
+                (Some((a, ua)), Some((b, ub))) => {
                     prop_assert_eq!(a, b);
                     if a.is_ok() {
                         prop_assert_eq!(ua, ub);

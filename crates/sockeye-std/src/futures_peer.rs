@@ -1,0 +1,48 @@
+//! [`PeerAddr`] for the streams of the futures-io runtimes (async-std and
+//! smol), so that `sockeye-async-std` can accept them directly: the orphan
+//! rule keeps these impls out of the adapter crate.
+
+use crate::transport::PeerAddr;
+use std::net::SocketAddr;
+
+#[cfg(feature = "async-std")]
+impl PeerAddr for async_std::net::TcpStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        async_std::net::TcpStream::peer_addr(self).ok()
+    }
+}
+
+#[cfg(all(feature = "async-std", unix))]
+impl PeerAddr for async_std::os::unix::net::UnixStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+#[cfg(feature = "smol")]
+impl PeerAddr for async_net::TcpStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        async_net::TcpStream::peer_addr(self).ok()
+    }
+}
+
+#[cfg(all(feature = "smol", unix))]
+impl PeerAddr for async_net::unix::UnixStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+#[cfg(feature = "smol")]
+impl PeerAddr for async_io::Async<std::net::TcpStream> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().peer_addr().ok()
+    }
+}
+
+#[cfg(all(feature = "smol", unix))]
+impl PeerAddr for async_io::Async<std::os::unix::net::UnixStream> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}

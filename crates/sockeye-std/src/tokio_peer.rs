@@ -1,0 +1,27 @@
+//! [`PeerAddr`] for tokio's streams. It lives here rather than in
+//! `sockeye-tokio` because of the orphan rule (a foreign trait cannot be
+//! implemented for a foreign type); `sockeye-tokio` enables the feature.
+
+use crate::transport::PeerAddr;
+use std::net::SocketAddr;
+
+impl PeerAddr for tokio::net::TcpStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        tokio::net::TcpStream::peer_addr(self).ok()
+    }
+}
+
+/// Unix socket addresses are paths, not `SocketAddr`s: always `None`.
+#[cfg(unix)]
+impl PeerAddr for tokio::net::UnixStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+/// An in-memory pipe has no address: always `None`.
+impl PeerAddr for tokio::io::DuplexStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}

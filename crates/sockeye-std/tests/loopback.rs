@@ -1,0 +1,230 @@
+//! The blocking adapter over real loopback TCP.
+
+use sockeye_std::{
+    accept, accept_with, connect, connect_with, ClientOptions, CloseCode, Decision, Error, Message,
+};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+/// Starts an echo server for `connections` connections; returns its URL.
+fn echo_server(connections: usize) -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let handle = thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let stream = stream.unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
+            let mut ws = accept(stream).unwrap();
+            loop {
+                match ws.read() {
+                    Ok(msg @ (Message::Text(_) | Message::Binary(_))) => ws.send(msg).unwrap(),
+                    Ok(_) => {}
+                    Err(Error::ConnectionClosed) => break,
+                    Err(e) => panic!("server: {e}"),
+                }
+            }
+        }
+    });
+    (url, handle)
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn echo_sizes() {
+    let (url, server) = echo_server(1);
+    let (mut ws, _) = connect(&url).unwrap();
+    for len in [0, 125, 126, 65535, 65536, 16 << 20] {
+        let data = pattern(len);
+        ws.send(Message::binary(data.clone())).unwrap();
+        assert_eq!(
+            ws.read().unwrap(),
+            Message::binary(data.clone()),
+            "binary {len}"
+        );
+        let text: String = data.iter().map(|b| char::from(b'a' + b % 26)).collect();
+        ws.send(text.clone()).unwrap();
+        assert_eq!(
+            ws.read().unwrap().as_text(),
+            Some(text.as_str()),
+            "text {len}"
+        );
+    }
+    ws.close(CloseCode::NORMAL, "done").unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn ten_thousand_messages_in_order() {
+    let (url, server) = echo_server(1);
+    let (mut ws, _) = connect(&url).unwrap();
+    let reader = thread::spawn({
+        // Writes go out batched: queue many, flush once per hundred.
+        let mut ws2 = ws;
+        move || {
+            for i in 0..10_000u32 {
+                ws2.write(format!("message {i}")).unwrap();
+                if i % 100 == 99 {
+                    ws2.flush().unwrap();
+                }
+            }
+            for i in 0..10_000u32 {
+                assert_eq!(
+                    ws2.read().unwrap().as_text(),
+                    Some(format!("message {i}").as_str())
+                );
+            }
+            ws2
+        }
+    });
+    ws = reader.join().unwrap();
+    ws.close(CloseCode::NORMAL, "").unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn ping_pong_and_close_codes_both_ways() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        // First connection: the server pings, then closes with 4001.
+        let mut ws = accept(listener.accept().unwrap().0).unwrap();
+        ws.ping(b"are you there").unwrap();
+        assert_eq!(ws.read().unwrap(), Message::Pong("are you there".into()));
+        ws.close(CloseCode(4001), "server says bye").unwrap();
+        // Second connection: the client pings and closes with 4000.
+        let mut ws = accept(listener.accept().unwrap().0).unwrap();
+        assert_eq!(ws.read().unwrap(), Message::Ping("hello?".into()));
+        match ws.read().unwrap() {
+            Message::Close(Some(frame)) => {
+                assert_eq!(frame.code, CloseCode(4000));
+                assert_eq!(frame.reason, "client says bye");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(ws.read(), Err(Error::ConnectionClosed)));
+    });
+
+    let (mut ws, _) = connect(&url).unwrap();
+    assert_eq!(ws.read().unwrap(), Message::Ping("are you there".into()));
+    match ws.read().unwrap() {
+        Message::Close(Some(frame)) => {
+            assert_eq!(frame.code, CloseCode(4001));
+            assert_eq!(frame.reason, "server says bye");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(ws.read(), Err(Error::ConnectionClosed)));
+
+    let (mut ws, _) = connect(&url).unwrap();
+    ws.ping(b"hello?").unwrap();
+    assert_eq!(ws.read().unwrap(), Message::Pong("hello?".into()));
+    ws.close(CloseCode(4000), "client says bye").unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn rejection_and_subprotocols() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let result = accept_with(listener.accept().unwrap().0, |req| {
+            assert!(req.peer_addr.is_some());
+            match req.headers.get("authorization") {
+                Some("Bearer good") => Decision::accept(),
+                _ => Decision::reject(401)
+                    .with_header("WWW-Authenticate", "Bearer")
+                    .with_body("no token"),
+            }
+        });
+        assert!(matches!(result, Err(Error::Rejected { status: 401 })));
+        let mut ws = accept_with(listener.accept().unwrap().0, |req| {
+            assert_eq!(req.protocols, vec!["a".to_string(), "b".to_string()]);
+            Decision::accept().with_protocol("b")
+        })
+        .unwrap();
+        assert!(matches!(ws.read(), Ok(Message::Close(_))));
+    });
+
+    let err = connect(&url).unwrap_err();
+    assert_eq!(err.http_status(), Some(401), "{err}");
+    let (headers, body) = err.http_response().unwrap();
+    assert_eq!(headers.get("www-authenticate"), Some("Bearer"));
+    assert_eq!(body, b"no token");
+
+    let options = ClientOptions::new().protocol("a").protocol("b");
+    let (mut ws, response) = connect_with(&url, &options).unwrap();
+    assert_eq!(response.protocol.as_deref(), Some("b"));
+    ws.close(CloseCode::NORMAL, "").unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn non_blocking_would_block_keeps_state() {
+    let (url, server) = echo_server(1);
+    let (mut ws, _) = connect(&url).unwrap();
+    ws.get_mut().set_nonblocking(true).unwrap();
+    // Nothing to read yet.
+    assert!(ws.read().unwrap_err().is_would_block());
+    let big = pattern(1 << 20);
+    let mut sent = false;
+    let mut got = None;
+    for _ in 0..20_000 {
+        if !sent {
+            match ws.send(Message::binary(big.clone())) {
+                Ok(()) => sent = true,
+                Err(e) if e.is_would_block() => sent = true, // queued; flushed below
+                Err(e) => panic!("{e}"),
+            }
+        }
+        match ws.flush() {
+            Ok(()) | Err(Error::Io(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+        match ws.read() {
+            Ok(m) => {
+                got = Some(m);
+                break;
+            }
+            Err(e) if e.is_would_block() => thread::sleep(Duration::from_millis(1)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(got, Some(Message::binary(big)));
+    ws.get_mut().set_nonblocking(false).unwrap();
+    ws.close(CloseCode::NORMAL, "").unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn handshake_timeout_cuts_off_silent_clients() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _silent = TcpStream::connect(addr).unwrap();
+    let options = sockeye_std::ServerOptions::new().handshake_timeout(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let result = sockeye_std::accept_with_options(listener.accept().unwrap().0, &options, |_| {
+        Decision::accept()
+    });
+    assert!(matches!(result, Err(Error::HandshakeTimeout)), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn connection_refused_is_an_io_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = connect(&format!("ws://127.0.0.1:{port}/")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused),
+        "{err}"
+    );
+}
