@@ -74,13 +74,10 @@ pub fn client_handshake<S: Transport>(
     deadline: Option<Instant>,
 ) -> Result<(WebSocket<S>, Response)> {
     let mut ws = WebSocket::client(stream, request, options)?;
-    let timeout = match deadline {
-        Some(d) => Some(
-            d.saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1)),
-        ),
-        None => None,
-    };
+    let timeout = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    });
     let response = with_deadline(&mut ws, timeout, |ws| ws.client_handshake())?;
     Ok((ws, response))
 }

@@ -1,0 +1,76 @@
+//! `sockeye serve --runtime async-std`.
+
+use super::{announce, is_chat, Room};
+use async_std::net::{TcpListener, TcpStream};
+use futures_util::{SinkExt, StreamExt};
+use sockeye_async_std::WebSocketStream;
+use sockeye_std::{Decision, Message, ServerOptions};
+use std::sync::Arc;
+
+pub fn serve(addr: &str, options: ServerOptions) -> std::io::Result<()> {
+    async_std::task::block_on(async {
+        let listener = TcpListener::bind(addr).await?;
+        announce(listener.local_addr()?, "async-std");
+        let options = Arc::new(options);
+        let room = Room::default();
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(s) => s,
+                Err(_) => {
+                    async_std::task::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            async_std::task::spawn(handle(stream, options.clone(), room.clone()));
+        }
+    })
+}
+
+async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
+    let _ = stream.set_nodelay(true);
+    let mut chat = false;
+    let accepted = sockeye_async_std::accept_with_options(stream, &options, |req| {
+        chat = is_chat(&req.path);
+        Decision::accept()
+    })
+    .await;
+    let Ok(ws) = accepted else { return };
+    if chat {
+        chat_member(ws, room).await;
+    } else {
+        echo(ws).await;
+    }
+}
+
+async fn echo(mut ws: WebSocketStream<TcpStream>) {
+    while let Some(Ok(message)) = ws.next().await {
+        if message.is_text() || message.is_binary() {
+            if ws.feed(message).await.is_err() {
+                return;
+            }
+            if futures_util::FutureExt::now_or_never(ws.flush()).is_none() && ws.flush().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn chat_member(ws: WebSocketStream<TcpStream>, room: Room) {
+    let (mut reader, mut writer) = ws.split();
+    let (tx, rx) = async_std::channel::bounded::<Message>(1024);
+    let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
+    // The forwarding task ends when the room drops this member's sender.
+    async_std::task::spawn(async move {
+        while let Ok(m) = rx.recv().await {
+            if writer.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(message)) = reader.recv().await {
+        if message.is_text() || message.is_binary() {
+            room.broadcast(&message);
+        }
+    }
+    room.leave(id);
+}

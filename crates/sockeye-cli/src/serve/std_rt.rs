@@ -1,0 +1,78 @@
+//! `sockeye serve --runtime std`: a thread per connection.
+
+use super::{announce, is_chat, Room};
+use sockeye_std::{Decision, Error, Message, ServerOptions, WebSocket};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn serve(addr: &str, options: ServerOptions) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr)?;
+    announce(listener.local_addr()?, "std");
+    let options = Arc::new(options);
+    let room = Room::default();
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let options = options.clone();
+        let room = room.clone();
+        std::thread::spawn(move || handle(stream, &options, room));
+    }
+    Ok(())
+}
+
+fn handle(stream: TcpStream, options: &ServerOptions, room: Room) {
+    let _ = stream.set_nodelay(true);
+    let mut chat = false;
+    let accepted = sockeye_std::accept_with_options(stream, options, |req| {
+        chat = is_chat(&req.path);
+        Decision::accept()
+    });
+    let Ok(ws) = accepted else { return };
+    if chat {
+        chat_member(ws, room);
+    } else {
+        echo(ws);
+    }
+}
+
+fn echo(mut ws: WebSocket<TcpStream>) {
+    loop {
+        match ws.read() {
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => {
+                if ws.send(m).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// A blocking socket cannot wait for two things at once: poll the socket
+/// with a short read timeout and deliver room messages in between.
+fn chat_member(mut ws: WebSocket<TcpStream>, room: Room) {
+    let (tx, rx) = mpsc::sync_channel::<Message>(1024);
+    let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
+    let _ = ws.get_mut().set_read_timeout(Some(Duration::from_millis(20)));
+    loop {
+        match ws.read() {
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => room.broadcast(&m),
+            Ok(_) => {}
+            Err(Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+        let mut failed = false;
+        while let Ok(m) = rx.try_recv() {
+            failed |= ws.write(m).is_err();
+        }
+        if failed || ws.flush().is_err() {
+            break;
+        }
+    }
+    room.leave(id);
+}

@@ -1,0 +1,89 @@
+//! `sockeye serve --runtime tokio`.
+
+use super::{announce, is_chat, Room};
+use futures_util::{SinkExt, StreamExt};
+use sockeye_std::{Decision, Message, ServerOptions};
+use sockeye_tokio::WebSocketStream;
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Serves on `addr` with `threads` worker threads (1: a current-thread
+/// runtime; 0: one per core).
+pub fn serve(addr: &str, threads: usize, options: ServerOptions) -> std::io::Result<()> {
+    let runtime = match threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        0 => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
+    runtime.block_on(async {
+        let listener = TcpListener::bind(addr).await?;
+        announce(listener.local_addr()?, "tokio");
+        let options = Arc::new(options);
+        let room = Room::default();
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(s) => s,
+                // Out of file descriptors and the like: keep serving.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            tokio::spawn(handle(stream, options.clone(), room.clone()));
+        }
+    })
+}
+
+async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
+    let _ = stream.set_nodelay(true);
+    let mut chat = false;
+    let accepted = sockeye_tokio::accept_with_options(stream, &options, |req| {
+        chat = is_chat(&req.path);
+        Decision::accept()
+    })
+    .await;
+    let Ok(ws) = accepted else { return };
+    if chat {
+        chat_member(ws, room).await;
+    } else {
+        echo(ws).await;
+    }
+}
+
+/// Echoes every data message; several queued echoes go out in one write.
+async fn echo(mut ws: WebSocketStream<TcpStream>) {
+    while let Some(Ok(message)) = ws.next().await {
+        if message.is_text() || message.is_binary() {
+            if ws.feed(message).await.is_err() {
+                return;
+            }
+            // Flush once no further message is already buffered.
+            if futures_util::FutureExt::now_or_never(ws.flush()).is_none() && ws.flush().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn chat_member(ws: WebSocketStream<TcpStream>, room: Room) {
+    let (mut reader, mut writer) = ws.split();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(1024);
+    let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
+    // The forwarding task ends when the room drops this member's sender.
+    tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if writer.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(message)) = reader.recv().await {
+        if message.is_text() || message.is_binary() {
+            room.broadcast(&message);
+        }
+    }
+    room.leave(id);
+}

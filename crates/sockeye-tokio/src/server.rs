@@ -1,0 +1,96 @@
+//! Accepting connections as a server.
+
+use crate::io::TokioIo;
+use crate::timeout::with_handshake_timeout;
+use crate::websocket::WebSocketStream;
+use sockeye_proto::{Connection, Decision, Event};
+use sockeye_std::driver::Driver;
+use sockeye_std::{Error, PeerAddr, Result, ServerOptions, UpgradeRequest};
+use std::future::poll_fn;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Accepts a WebSocket upgrade on `stream` with default options, taking
+/// every valid request. Call it on each stream your listener accepts
+/// (usually in its own task).
+///
+/// ```no_run
+/// # async fn run() -> sockeye_tokio::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+/// let (stream, _) = listener.accept().await?;
+/// let mut ws = sockeye_tokio::accept(stream).await?;
+/// while let Some(message) = ws.recv().await {
+///     println!("{:?}", message?);
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn accept<S>(stream: S) -> Result<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
+{
+    accept_with_options(stream, &ServerOptions::default(), |_| Decision::accept()).await
+}
+
+/// Accepts a WebSocket upgrade on `stream`, letting `callback` decide from
+/// the request (path, headers, offered subprotocols, peer address):
+/// accept, optionally selecting a subprotocol and adding headers
+/// (`Decision::accept().with_protocol("chat")`), or reject with a status,
+/// headers and body (`Decision::reject(401)`). On a rejection the response
+/// is written and the function returns [`Error::Rejected`].
+///
+/// This is ws's `verifyClient` and `handleProtocols` in one.
+pub async fn accept_with<S, F>(stream: S, callback: F) -> Result<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
+    F: FnOnce(&UpgradeRequest) -> Decision,
+{
+    accept_with_options(stream, &ServerOptions::default(), callback).await
+}
+
+/// [`accept_with`] with explicit options: limits, write buffer limit,
+/// close timeout, the handshake timeout, past which the stream is dropped
+/// and [`Error::HandshakeTimeout`] returned (it cuts off clients that
+/// connect and send nothing), and the handler for plain HTTP requests
+/// (`ServerOptions::http_handler`; without one they get 426 Upgrade
+/// Required). A plain HTTP request is answered and reported as
+/// [`Error::Rejected`] with the status sent.
+///
+/// `options.nodelay` is not applied here (the stream is generic): set
+/// TCP_NODELAY on the `TcpStream` before calling.
+pub async fn accept_with_options<S, F>(
+    stream: S,
+    options: &ServerOptions,
+    callback: F,
+) -> Result<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
+    F: FnOnce(&UpgradeRequest) -> Decision,
+{
+    let conn = Connection::server(options.config.clone());
+    let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
+    driver.set_http_handler(options.http_handler.clone());
+    with_handshake_timeout(options.handshake_timeout, async {
+        let request = loop {
+            if let Event::Request(request) = poll_fn(|cx| driver.poll_handshake(cx)).await? {
+                break *request;
+            }
+        };
+        let upgrade = UpgradeRequest {
+            peer_addr: driver.io.0.peer_addr(),
+            request,
+        };
+        let decision = callback(&upgrade);
+        driver.conn.decide(&decision)?;
+        // A rejected connection is failed: the flush also shuts the
+        // transport down.
+        poll_fn(|cx| driver.poll_flush(cx)).await?;
+        match decision {
+            Decision::Reject { status, .. } => Err(Error::Rejected { status }),
+            Decision::Accept { .. } => Ok(()),
+        }
+    })
+    .await?;
+    Ok(WebSocketStream {
+        driver,
+        close_timeout: options.close_timeout,
+    })
+}
