@@ -21,3 +21,11 @@ ci:
 # Criterion benchmarks of the core.
 bench:
     cargo bench -p sockeye-proto
+
+# The Autobahn testsuite against every runtime, server and client; updates docs/compliance.md.
+autobahn:
+    bash ci/autobahn.sh --write-docs
+
+# Run the server on its default address (127.0.0.1:8080).
+serve:
+    cargo run --release -p sockeye-cli -- serve

@@ -39,6 +39,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Wraps a stream and a connection whose handshake is complete (or that
     /// was opened with `Connection::open`, for example after an HTTP server
     /// performed the upgrade; feed it any bytes read past the request head).
+    ///
+    /// The transport is ended with `AsyncWrite::poll_close`, which for
+    /// async-std's streams and `async_io::Async` only flushes; [`accept`]
+    /// and [`connect`] also half-close those, so that the peer sees the end
+    /// of the stream. Here, drop the stream once the connection is closed.
+    ///
+    /// [`accept`]: crate::accept
+    /// [`connect`]: crate::connect
     pub fn from_parts(
         stream: S,
         conn: Connection,
@@ -247,7 +255,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
 
     /// Puts the two halves back together. Fails, returning both, if they
     /// come from different connections.
-    #[allow(clippy::result_large_err)]
     pub fn reunite(
         self,
         writer: WebSocketWriter<S>,

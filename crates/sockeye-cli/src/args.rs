@@ -19,7 +19,9 @@ impl Runtime {
             "std" => Ok(Runtime::Std),
             "tokio" => Ok(Runtime::Tokio),
             "async-std" => Ok(Runtime::AsyncStd),
-            other => Err(UsageError(format!("unknown runtime {other:?}: use std, tokio or async-std"))),
+            other => Err(UsageError(format!(
+                "unknown runtime {other:?}: use std, tokio or async-std"
+            ))),
         }
     }
 }
@@ -107,7 +109,9 @@ impl Args {
 
 /// Parses the arguments after the program name.
 pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
-    let mut args = Args { items: argv.into_iter() };
+    let mut args = Args {
+        items: argv.into_iter(),
+    };
     let Some(sub) = args.items.next() else {
         return Ok(Command::Help);
     };
@@ -128,7 +132,9 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                     "--port" => s.port = args.number("--port")?,
                     "--runtime" => s.runtime = Runtime::parse(&args.value("--runtime")?)?,
                     "--threads" => s.threads = args.number("--threads")?,
-                    "--max-message-size" => s.max_message_size = Some(args.number("--max-message-size")?),
+                    "--max-message-size" => {
+                        s.max_message_size = Some(args.number("--max-message-size")?)
+                    }
                     other => return Err(UsageError(format!("unknown option {other:?} for serve"))),
                 }
             }
@@ -148,9 +154,9 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                     "--origin" => c.origin = Some(args.value("--origin")?),
                     "--header" => {
                         let h = args.value("--header")?;
-                        let (name, value) = h
-                            .split_once(':')
-                            .ok_or_else(|| UsageError(format!("--header takes 'Name: value', not {h:?}")))?;
+                        let (name, value) = h.split_once(':').ok_or_else(|| {
+                            UsageError(format!("--header takes 'Name: value', not {h:?}"))
+                        })?;
                         c.headers.push((name.trim().into(), value.trim().into()));
                     }
                     other if other.starts_with("--") => {
@@ -160,7 +166,9 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                     other => return Err(UsageError(format!("unexpected argument {other:?}"))),
                 }
             }
-            c.url = url.ok_or_else(|| UsageError("connect needs a URL, e.g. ws://127.0.0.1:8080/".into()))?;
+            c.url = url.ok_or_else(|| {
+                UsageError("connect needs a URL, e.g. ws://127.0.0.1:8080/".into())
+            })?;
             Ok(Command::Connect(c))
         }
         "autobahn-client" => {
@@ -175,13 +183,16 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                     "--agent" => a.agent = args.value("--agent")?,
                     "--runtime" => a.runtime = Runtime::parse(&args.value("--runtime")?)?,
                     other if other.starts_with("--") => {
-                        return Err(UsageError(format!("unknown option {other:?} for autobahn-client")))
+                        return Err(UsageError(format!(
+                            "unknown option {other:?} for autobahn-client"
+                        )))
                     }
                     other if url.is_none() => url = Some(other.to_string()),
                     other => return Err(UsageError(format!("unexpected argument {other:?}"))),
                 }
             }
-            a.url = url.ok_or_else(|| UsageError("autobahn-client needs the fuzzingserver URL".into()))?;
+            a.url = url
+                .ok_or_else(|| UsageError("autobahn-client needs the fuzzingserver URL".into()))?;
             Ok(Command::Autobahn(a))
         }
         other => Err(UsageError(format!("unknown command {other:?}; try --help"))),
@@ -198,30 +209,54 @@ mod tests {
 
     #[test]
     fn serve_defaults_and_flags() {
-        let Command::Serve(s) = parse(argv("serve")).unwrap() else { panic!() };
-        assert_eq!((s.host.as_str(), s.port, s.runtime, s.threads), ("127.0.0.1", 8080, Runtime::Tokio, 0));
-        let Command::Serve(s) =
-            parse(argv("serve --host 0.0.0.0 --port 9001 --runtime std --threads 1 --max-message-size 100")).unwrap()
-        else {
+        let Command::Serve(s) = parse(argv("serve")).unwrap() else {
             panic!()
         };
-        assert_eq!((s.port, s.runtime, s.threads, s.max_message_size), (9001, Runtime::Std, 1, Some(100)));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.runtime, s.threads),
+            ("127.0.0.1", 8080, Runtime::Tokio, 0)
+        );
+        let Command::Serve(s) = parse(argv(
+            "serve --host 0.0.0.0 --port 9001 --runtime std --threads 1 --max-message-size 100",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (s.port, s.runtime, s.threads, s.max_message_size),
+            (9001, Runtime::Std, 1, Some(100))
+        );
     }
 
     #[test]
     fn errors_are_explained() {
-        assert!(parse(argv("serve --port x")).unwrap_err().0.contains("number"));
-        assert!(parse(argv("serve --runtime go")).unwrap_err().0.contains("std, tokio or async-std"));
+        assert!(parse(argv("serve --port x"))
+            .unwrap_err()
+            .0
+            .contains("number"));
+        assert!(parse(argv("serve --runtime go"))
+            .unwrap_err()
+            .0
+            .contains("std, tokio or async-std"));
         assert!(parse(argv("connect")).unwrap_err().0.contains("URL"));
         assert!(parse(argv("frobnicate")).is_err());
     }
 
     #[test]
     fn connect_and_autobahn() {
-        let Command::Connect(c) = parse(argv("connect ws://x/ --protocol a --header X-A:1")).unwrap() else { panic!() };
-        assert_eq!((c.url.as_str(), c.protocols.len(), c.headers[0].1.as_str()), ("ws://x/", 1, "1"));
-        let Command::Autobahn(a) = parse(argv("autobahn-client ws://127.0.0.1:9001 --agent x --runtime async-std")).unwrap()
+        let Command::Connect(c) =
+            parse(argv("connect ws://x/ --protocol a --header X-A:1")).unwrap()
         else {
+            panic!()
+        };
+        assert_eq!(
+            (c.url.as_str(), c.protocols.len(), c.headers[0].1.as_str()),
+            ("ws://x/", 1, "1")
+        );
+        let Command::Autobahn(a) = parse(argv(
+            "autobahn-client ws://127.0.0.1:9001 --agent x --runtime async-std",
+        ))
+        .unwrap() else {
             panic!()
         };
         assert_eq!((a.agent.as_str(), a.runtime), ("x", Runtime::AsyncStd));

@@ -10,7 +10,9 @@ use sockeye_std::{ClientOptions, Error, Message};
 
 /// Limits generous enough for the 9.* cases (16 MiB messages).
 fn options() -> ClientOptions {
-    ClientOptions::new().max_message_size(64 << 20).max_frame_size(64 << 20)
+    ClientOptions::new()
+        .max_message_size(64 << 20)
+        .max_frame_size(64 << 20)
 }
 
 pub fn run(args: &Autobahn) -> Result<(), String> {
@@ -54,13 +56,15 @@ fn run_std(base: &str, agent: &str) -> Result<(), Error> {
             }
         }
     }
-    let (mut ws, _) = sockeye_std::connect_with(&format!("{base}/updateReports?agent={agent}"), &options())?;
+    let (mut ws, _) =
+        sockeye_std::connect_with(&format!("{base}/updateReports?agent={agent}"), &options())?;
     while ws.read().is_ok() {}
     Ok(())
 }
 
 async fn run_tokio(base: &str, agent: &str) -> Result<(), Error> {
-    let (mut ws, _) = sockeye_tokio::connect_with(&format!("{base}/getCaseCount"), &options()).await?;
+    let (mut ws, _) =
+        sockeye_tokio::connect_with(&format!("{base}/getCaseCount"), &options()).await?;
     let count = case_count(ws.recv().await.and_then(|r| r.ok()))?;
     println!("autobahn: {count} cases (tokio)");
     for case in 1..=count {
@@ -74,14 +78,17 @@ async fn run_tokio(base: &str, agent: &str) -> Result<(), Error> {
             }
         }
     }
-    let (mut ws, _) = sockeye_tokio::connect_with(&format!("{base}/updateReports?agent={agent}"), &options()).await?;
+    let (mut ws, _) =
+        sockeye_tokio::connect_with(&format!("{base}/updateReports?agent={agent}"), &options())
+            .await?;
     while let Some(Ok(_)) = ws.recv().await {}
     let _ = ws.flush().await;
     Ok(())
 }
 
 async fn run_async_std(base: &str, agent: &str) -> Result<(), Error> {
-    let (mut ws, _) = sockeye_async_std::connect_with(&format!("{base}/getCaseCount"), &options()).await?;
+    let (mut ws, _) =
+        sockeye_async_std::connect_with(&format!("{base}/getCaseCount"), &options()).await?;
     let count = case_count(ws.recv().await.and_then(|r| r.ok()))?;
     println!("autobahn: {count} cases (async-std)");
     for case in 1..=count {
@@ -96,7 +103,8 @@ async fn run_async_std(base: &str, agent: &str) -> Result<(), Error> {
         }
     }
     let (mut ws, _) =
-        sockeye_async_std::connect_with(&format!("{base}/updateReports?agent={agent}"), &options()).await?;
+        sockeye_async_std::connect_with(&format!("{base}/updateReports?agent={agent}"), &options())
+            .await?;
     while let Some(Ok(_)) = ws.recv().await {}
     Ok(())
 }

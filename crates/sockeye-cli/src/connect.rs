@@ -27,8 +27,12 @@ pub fn parse_line(line: &str) -> Result<Input, String> {
             if code.is_empty() {
                 return Ok(Input::Send(Message::Close(Some(CloseFrame::new(1000, "")))));
             }
-            let code: u16 = code.parse().map_err(|_| format!("/close takes a numeric code, not {code:?}"))?;
-            Ok(Input::Send(Message::Close(Some(CloseFrame::new(code, reason)))))
+            let code: u16 = code
+                .parse()
+                .map_err(|_| format!("/close takes a numeric code, not {code:?}"))?;
+            Ok(Input::Send(Message::Close(Some(CloseFrame::new(
+                code, reason,
+            )))))
         }
         "quit" | "exit" => Ok(Input::Quit),
         "help" => Ok(Input::Help),
@@ -45,7 +49,12 @@ pub fn describe(m: &Message) -> String {
         Message::Text(t) => format!("< {t}"),
         Message::Binary(b) => {
             let hex: Vec<String> = b.iter().take(32).map(|x| format!("{x:02x}")).collect();
-            format!("< binary ({} bytes): {}{}", b.len(), hex.join(" "), if b.len() > 32 { " …" } else { "" })
+            format!(
+                "< binary ({} bytes): {}{}",
+                b.len(),
+                hex.join(" "),
+                if b.len() > 32 { " …" } else { "" }
+            )
         }
         Message::Ping(p) => format!("< ping {}", String::from_utf8_lossy(p)),
         Message::Pong(p) => format!("< pong {}", String::from_utf8_lossy(p)),
@@ -69,7 +78,8 @@ pub fn run(args: &Connect) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(session(args, options)).map_err(|e| explain(&args.url, e))
+    rt.block_on(session(args, options))
+        .map_err(|e| explain(&args.url, e))
 }
 
 /// A message for a failed connection that says what to do.
@@ -91,7 +101,10 @@ async fn session(args: &Connect, options: ClientOptions) -> Result<(), Error> {
     eprintln!(
         "connected to {}{} — {HELP}",
         args.url,
-        response.protocol.map(|p| format!(" (subprotocol {p})")).unwrap_or_default()
+        response
+            .protocol
+            .map(|p| format!(" (subprotocol {p})"))
+            .unwrap_or_default()
     );
     // Stdin is read on a thread of its own and handed over line by line.
     let (tx, mut lines) = tokio::sync::mpsc::channel::<Option<String>>(16);
@@ -148,8 +161,16 @@ mod tests {
     #[test]
     fn commands() {
         assert_eq!(parse_line("hi"), Ok(Input::Send(Message::text("hi"))));
-        assert_eq!(parse_line("/binary ab"), Ok(Input::Send(Message::binary(b"ab".to_vec()))));
-        assert_eq!(parse_line("/close 4000 bye"), Ok(Input::Send(Message::Close(Some(CloseFrame::new(4000, "bye"))))));
+        assert_eq!(
+            parse_line("/binary ab"),
+            Ok(Input::Send(Message::binary(b"ab".to_vec())))
+        );
+        assert_eq!(
+            parse_line("/close 4000 bye"),
+            Ok(Input::Send(Message::Close(Some(CloseFrame::new(
+                4000, "bye"
+            )))))
+        );
         assert!(parse_line("/close x").is_err());
         assert_eq!(parse_line("/quit"), Ok(Input::Quit));
         assert!(describe(&Message::binary(vec![0u8; 40])).ends_with('…'));

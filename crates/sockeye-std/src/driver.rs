@@ -51,6 +51,8 @@ pub struct Driver<T> {
     shut_down: bool,
     /// A handshake error whose HTTP response is still being written.
     pending_error: Option<Error>,
+    /// The transport failed; the connection is over.
+    io_failed: bool,
     http_handler: Option<HttpHandler>,
 }
 
@@ -65,6 +67,7 @@ impl<T: AsyncTransport> Driver<T> {
             eof: false,
             shut_down: false,
             pending_error: None,
+            io_failed: false,
             http_handler: None,
         }
     }
@@ -150,8 +153,8 @@ impl<T: AsyncTransport> Driver<T> {
                     return Poll::Ready(Some(Err(e.into())));
                 }
             }
-            if self.conn.state() == State::Closed || self.eof {
-                if may_write {
+            if self.conn.state() == State::Closed || self.eof || self.io_failed {
+                if may_write && !self.io_failed {
                     ready!(self.poll_flush(cx)).ok();
                 }
                 return Poll::Ready(None);
@@ -162,6 +165,7 @@ impl<T: AsyncTransport> Driver<T> {
                 }
             }
             if let Err(e) = ready!(self.poll_fill(cx)) {
+                self.io_failed = true;
                 return Poll::Ready(Some(Err(e)));
             }
         }
@@ -272,10 +276,19 @@ impl<T: AsyncTransport> Driver<T> {
 /// Shared state of the two halves made by [`split`].
 struct Inner<T> {
     driver: Driver<T>,
-    /// The send half is waiting for the transport to accept writes; the
-    /// receive half then leaves writing to it, so the two never steal each
-    /// other's write wake-up.
-    writer_waiting: bool,
+    /// The send half's waker while it waits for the transport to accept
+    /// writes. The transport remembers only the last task that polled a
+    /// write, so when the receive half writes (a pong, a close reply) it
+    /// wakes the send half afterwards: neither loses its wake-up, and a
+    /// send future dropped while waiting leaves nothing stuck.
+    writer_waker: Option<std::task::Waker>,
+}
+
+impl<T: AsyncTransport> Inner<T> {
+    /// Records whether the send half must be woken when writing is possible.
+    fn note_writer(&mut self, cx: &Context<'_>, result: &Poll<Result<()>>) {
+        self.writer_waker = result.is_pending().then(|| cx.waker().clone());
+    }
 }
 
 /// The receiving half of a split connection. It still answers pings.
@@ -289,7 +302,7 @@ pub struct SendHalf<T>(Arc<Mutex<Inner<T>>>);
 pub fn split<T: AsyncTransport>(driver: Driver<T>) -> (RecvHalf<T>, SendHalf<T>) {
     let inner = Arc::new(Mutex::new(Inner {
         driver,
-        writer_waiting: false,
+        writer_waker: None,
     }));
     (RecvHalf(inner.clone()), SendHalf(inner))
 }
@@ -304,8 +317,15 @@ impl<T: AsyncTransport> RecvHalf<T> {
     /// Receives the next message; see [`Driver::poll_recv`].
     pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
         let mut inner = lock(&self.0);
-        let may_write = !inner.writer_waiting;
-        inner.driver.poll_recv(cx, may_write)
+        let had_output = inner.driver.conn.has_output();
+        let result = inner.driver.poll_recv(cx, true);
+        if had_output || inner.driver.conn.has_output() {
+            // This half may have taken over the transport's write wake-up.
+            if let Some(waker) = inner.writer_waker.take() {
+                waker.wake();
+            }
+        }
+        result
     }
 
     /// Puts the halves back together. Fails (returning both) if they come
@@ -330,7 +350,7 @@ impl<T: AsyncTransport> SendHalf<T> {
     pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let mut inner = lock(&self.0);
         let r = inner.driver.poll_ready(cx);
-        inner.writer_waiting = r.is_pending();
+        inner.note_writer(cx, &r);
         r
     }
 
@@ -343,7 +363,7 @@ impl<T: AsyncTransport> SendHalf<T> {
     pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let mut inner = lock(&self.0);
         let r = inner.driver.poll_flush(cx);
-        inner.writer_waiting = r.is_pending();
+        inner.note_writer(cx, &r);
         r
     }
 
@@ -355,7 +375,7 @@ impl<T: AsyncTransport> SendHalf<T> {
             inner.driver.queue(Message::Close(None))?;
         }
         let r = inner.driver.poll_flush(cx);
-        inner.writer_waiting = r.is_pending();
+        inner.note_writer(cx, &r);
         r
     }
 

@@ -66,8 +66,10 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
 /// Streams that know the address of their peer, so that a server's accept
 /// callback can see it ([`UpgradeRequest::peer_addr`](crate::UpgradeRequest)).
-/// The async adapters implement it for their TCP and Unix streams; implement
-/// it for your own stream types (returning `None` is fine).
+/// It is implemented here for std's `TcpStream` and, behind the `tokio`,
+/// `async-std` and `smol` features (which the adapters turn on), for those
+/// runtimes' TCP and Unix streams; implement it for your own stream types
+/// (returning `None` is fine).
 pub trait PeerAddr {
     /// The peer's address, if known.
     fn peer_addr(&self) -> Option<SocketAddr>;

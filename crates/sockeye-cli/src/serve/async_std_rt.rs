@@ -48,7 +48,9 @@ async fn echo(mut ws: WebSocketStream<TcpStream>) {
             if ws.feed(message).await.is_err() {
                 return;
             }
-            if futures_util::FutureExt::now_or_never(ws.flush()).is_none() && ws.flush().await.is_err() {
+            if futures_util::FutureExt::now_or_never(ws.flush()).is_none()
+                && ws.flush().await.is_err()
+            {
                 return;
             }
         }

@@ -46,7 +46,9 @@ fn listen_error(addr: &str, e: std::io::Error) -> String {
 /// Prints where the server listens.
 fn announce(addr: std::net::SocketAddr, runtime: &str) {
     println!("sockeye serve ({runtime}) listening on {addr}");
-    println!("  open http://{addr}/ in a browser (two tabs) for the chat; ws://{addr}/<any path> echoes");
+    println!(
+        "  open http://{addr}/ in a browser (two tabs) for the chat; ws://{addr}/<any path> echoes"
+    );
 }
 
 /// Answers plain HTTP: the chat page at `/`, 404 elsewhere.

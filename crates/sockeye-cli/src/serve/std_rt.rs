@@ -58,12 +58,18 @@ fn echo(mut ws: WebSocket<TcpStream>) {
 fn chat_member(mut ws: WebSocket<TcpStream>, room: Room) {
     let (tx, rx) = mpsc::sync_channel::<Message>(1024);
     let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
-    let _ = ws.get_mut().set_read_timeout(Some(Duration::from_millis(20)));
+    let _ = ws
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_millis(20)));
     loop {
         match ws.read() {
             Ok(m @ (Message::Text(_) | Message::Binary(_))) => room.broadcast(&m),
             Ok(_) => {}
-            Err(Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => break,
         }
         let mut failed = false;

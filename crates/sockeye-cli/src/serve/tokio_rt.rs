@@ -11,8 +11,12 @@ use tokio::net::{TcpListener, TcpStream};
 /// runtime; 0: one per core).
 pub fn serve(addr: &str, threads: usize, options: ServerOptions) -> std::io::Result<()> {
     let runtime = match threads {
-        1 => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
-        0 => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        0 => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?,
         n => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(n)
             .enable_all()
@@ -61,7 +65,9 @@ async fn echo(mut ws: WebSocketStream<TcpStream>) {
                 return;
             }
             // Flush once no further message is already buffered.
-            if futures_util::FutureExt::now_or_never(ws.flush()).is_none() && ws.flush().await.is_err() {
+            if futures_util::FutureExt::now_or_never(ws.flush()).is_none()
+                && ws.flush().await.is_err()
+            {
                 return;
             }
         }

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Checks beyond unit tests, run by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/autobahn.sh
