@@ -1,6 +1,6 @@
 //! Every adapter's client against every adapter's server, over loopback.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use sockeye_std::{CloseCode, Message};
 use std::net::TcpListener;
 use std::time::Duration;
