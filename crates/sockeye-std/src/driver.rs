@@ -138,7 +138,9 @@ impl<T: AsyncTransport> Driver<T> {
             match self.conn.poll_event() {
                 Ok(Some(event)) => {
                     if let Some(message) = Message::from_event(event) {
-                        if may_write && self.conn.has_output() {
+                        // Answer pings and close frames once the input read
+                        // so far is processed: a burst of pings gets one pong.
+                        if may_write && self.conn.has_output() && self.conn.buffered_input() == 0 {
                             let _ = self.poll_flush(cx);
                         }
                         return Poll::Ready(Some(Ok(message)));

@@ -8,7 +8,7 @@ use sockeye_proto::handshake::Request;
 use sockeye_proto::Decision;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A client's upgrade request as the accept callback sees it: the request
 /// (path, query, headers, origin, offered subprotocols and extensions) and
@@ -70,22 +70,16 @@ pub(crate) fn with_deadline<S: Transport, T>(
     timeout: Option<Duration>,
     step: impl FnOnce(&mut WebSocket<S>) -> Result<T>,
 ) -> Result<T> {
-    ws.get_mut().set_read_timeout(timeout)?;
+    ws.set_read_deadline(timeout.map(|t| Instant::now() + t))?;
     let result = step(ws);
     match result {
-        Err(Error::Io(e))
-            if timeout.is_some()
-                && matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-        {
+        Err(Error::Io(e)) if timeout.is_some() && matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
             let _ = ws.get_mut().shutdown();
             Err(Error::HandshakeTimeout)
         }
         Err(e) => Err(e),
         Ok(v) => {
-            ws.get_mut().set_read_timeout(None)?;
+            ws.set_read_deadline(None)?;
             Ok(v)
         }
     }

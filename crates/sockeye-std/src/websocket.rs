@@ -26,6 +26,9 @@ pub struct WebSocket<S> {
     eof: bool,
     transport_closed: bool,
     http_handler: Option<HttpHandler>,
+    /// While set (during the opening handshake), every read waits at most
+    /// until then, so a client dribbling bytes cannot stretch the timeout.
+    read_deadline: Option<Instant>,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -53,6 +56,7 @@ impl<S: Transport> WebSocket<S> {
             eof: false,
             transport_closed: false,
             http_handler: None,
+            read_deadline: None,
         }
     }
 
@@ -158,8 +162,11 @@ impl<S: Transport> WebSocket<S> {
                 Ok(Some(event)) => {
                     let is_close = matches!(event, Event::Close(_));
                     if let Some(message) = Message::from_event(event) {
-                        // Answer pings and close frames right away.
-                        self.flush_best_effort(is_close)?;
+                        // Answer pings and close frames once the input read
+                        // so far is processed: a burst of pings gets one pong.
+                        if self.conn.buffered_input() == 0 {
+                            self.flush_best_effort(is_close)?;
+                        }
                         return Ok(message);
                     }
                     continue;
@@ -271,6 +278,17 @@ impl<S: Transport> WebSocket<S> {
         self.close_transport();
     }
 
+    /// Makes every read wait at most until `deadline` (`None`: no limit).
+    /// Used for the handshake timeout; the stream's own read timeout is
+    /// adjusted before each read.
+    pub fn set_read_deadline(&mut self, deadline: Option<Instant>) -> Result<()> {
+        self.read_deadline = deadline;
+        if deadline.is_none() {
+            self.stream.set_read_timeout(None)?;
+        }
+        Ok(())
+    }
+
     /// The connection's state.
     pub fn state(&self) -> State {
         self.conn.state()
@@ -299,6 +317,13 @@ impl<S: Transport> WebSocket<S> {
 
     /// Reads once from the stream into the connection.
     fn fill(&mut self) -> Result<()> {
+        if let Some(deadline) = self.read_deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Io(io::ErrorKind::TimedOut.into()));
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
         let want = read_size(&self.conn);
         let buf = self.conn.input_buffer();
         let len = buf.len();

@@ -401,6 +401,14 @@ impl Connection {
         &mut self.rx
     }
 
+    /// How many received bytes are buffered but not yet turned into events
+    /// (a partial frame, or frames `poll_event` has not reached yet).
+    /// Adapters write queued pongs once this is zero, so a burst of pings
+    /// read in one go is answered once (RFC 6455 §5.5.3).
+    pub fn buffered_input(&self) -> usize {
+        self.rx.len()
+    }
+
     /// How many more bytes the connection needs to make progress: the rest
     /// of the current frame, or at least a header. A hint for sizing reads.
     pub fn input_hint(&self) -> usize {
