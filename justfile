@@ -29,3 +29,9 @@ autobahn:
 # Run the server on its default address (127.0.0.1:8080).
 serve:
     cargo run --release -p sockeye-cli -- serve
+
+# End-to-end echo benchmarks against tokio-tungstenite, fastwebsockets, tokio-websockets and
+# Node's ws (about 10 minutes; ROUNDS, WARMUP, DURATION, IDLE_CONNS override). Writes
+# benches/e2e/results.json, docs/img/benchmarks.svg and the end-to-end part of docs/benchmarks.md.
+bench-peers:
+    bash benches/e2e/run.sh
