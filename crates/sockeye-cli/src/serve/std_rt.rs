@@ -39,11 +39,17 @@ fn handle(stream: TcpStream, options: &ServerOptions, room: Room) {
     }
 }
 
+/// Echoes every data message. Echoes are queued and written once the
+/// input already read is used up (`read` writes whatever is queued before
+/// it blocks), so the echoes of a burst of small messages share one write.
 fn echo(mut ws: WebSocket<TcpStream>) {
     loop {
         match ws.read() {
             Ok(m @ (Message::Text(_) | Message::Binary(_))) => {
-                if ws.send(m).is_err() {
+                if ws.write(m).is_err() {
+                    return;
+                }
+                if ws.connection().buffered_input() == 0 && ws.flush().is_err() {
                     return;
                 }
             }

@@ -57,19 +57,30 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
     }
 }
 
-/// Echoes every data message; several queued echoes go out in one write.
+/// Echoes every data message. Echoes are queued (`feed`) and written
+/// together once no further message is ready (what `StreamExt::forward`
+/// does), so the echoes of a burst of small messages share one write
+/// instead of one write each.
 async fn echo(mut ws: WebSocketStream<TcpStream>) {
-    while let Some(Ok(message)) = ws.next().await {
-        if message.is_text() || message.is_binary() {
-            if ws.feed(message).await.is_err() {
-                return;
+    use futures_util::FutureExt;
+    loop {
+        let next = match ws.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                if ws.flush().await.is_err() {
+                    return;
+                }
+                ws.next().await
             }
-            // Flush once no further message is already buffered.
-            if futures_util::FutureExt::now_or_never(ws.flush()).is_none()
-                && ws.flush().await.is_err()
-            {
-                return;
+        };
+        match next {
+            Some(Ok(message)) if message.is_text() || message.is_binary() => {
+                if ws.feed(message).await.is_err() {
+                    return;
+                }
             }
+            Some(Ok(_)) => {}
+            _ => return,
         }
     }
 }
