@@ -30,6 +30,10 @@ autobahn:
 serve:
     cargo run --release -p sockeye-cli -- serve
 
+# Interop tests against Node's ws, Python's websockets and headless Chromium (installs them; see docs/interop.md).
+interop:
+    bash ci/interop.sh
+
 # End-to-end echo benchmarks against tokio-tungstenite, fastwebsockets, tokio-websockets and
 # Node's ws (about 10 minutes; ROUNDS, WARMUP, DURATION, IDLE_CONNS override). Writes
 # benches/e2e/results.json, docs/img/benchmarks.svg and the end-to-end part of docs/benchmarks.md.
