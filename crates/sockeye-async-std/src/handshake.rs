@@ -1,19 +1,21 @@
 //! Opening handshakes: connecting as a client, accepting as a server.
 
+use crate::client_stream::{connect_stream, MaybeTlsStream};
 use crate::io::{timeout, Io};
 use crate::stream::WebSocketStream;
-use async_std::net::TcpStream;
 use futures_io::{AsyncRead, AsyncWrite};
 use sockeye_proto::handshake::{ClientRequest, Response};
-use sockeye_proto::{Connection, Decision, Event, UrlError, WsUrl};
+use sockeye_proto::{Connection, Decision, Event, WsUrl};
 use sockeye_std::driver::Driver;
+use sockeye_std::redirect;
 use sockeye_std::{
     os_random, ClientOptions, Error, PeerAddr, Result, ServerOptions, UpgradeRequest,
 };
 use std::future::poll_fn;
 
-/// Connects to a `ws://` URL with default options and returns the open
-/// connection and the server's response.
+/// Connects to a `ws://`, `wss://` (feature `rustls`) or `ws+unix:` URL
+/// with default options and returns the open connection and the server's
+/// response.
 ///
 /// ```no_run
 /// # async fn demo() -> sockeye_async_std::Result<()> {
@@ -22,27 +24,32 @@ use std::future::poll_fn;
 /// println!("{:?}", ws.recv().await);
 /// # Ok(()) }
 /// ```
-pub async fn connect(url: &str) -> Result<(WebSocketStream<TcpStream>, Response)> {
+pub async fn connect(url: &str) -> Result<(WebSocketStream<MaybeTlsStream>, Response)> {
     connect_with(url, &ClientOptions::default()).await
 }
 
-/// Connects to a `ws://` URL with `options` (headers, subprotocols,
-/// limits...). `options.handshake_timeout` covers both the TCP connection
-/// and the opening handshake ([`Error::HandshakeTimeout`]).
+/// Connects to a URL with `options` (headers, subprotocols, limits, proxy,
+/// TLS roots, redirects...). `options.handshake_timeout` covers everything:
+/// the connection, the proxy tunnel, TLS, the opening handshake and every
+/// redirect ([`Error::HandshakeTimeout`]).
 pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<(WebSocketStream<TcpStream>, Response)> {
-    let url = WsUrl::parse(url)?;
-    if url.secure || url.unix {
-        let scheme = if url.secure { "wss" } else { "ws+unix" };
-        return Err(Error::Url(UrlError::UnsupportedScheme(scheme.into())));
-    }
-    let request = options.request(&url);
+) -> Result<(WebSocketStream<MaybeTlsStream>, Response)> {
+    let mut url = WsUrl::parse(url)?;
     let connect_and_handshake = async {
-        let stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
-        stream.set_nodelay(options.nodelay)?;
-        handshake(Io::with_shutdown_hook(stream), &request, options).await
+        let mut options = options.clone();
+        let mut hops = 0;
+        loop {
+            let attempt = match connect_stream(&url, &options).await {
+                Ok(stream) => handshake(Io::new(stream), &options.request(&url), &options).await,
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Err(e) => url = redirect::follow(&url, &mut options, e, &mut hops)?,
+                done => return done,
+            }
+        }
     };
     timeout(options.handshake_timeout, connect_and_handshake)
         .await

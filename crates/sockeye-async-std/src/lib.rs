@@ -61,10 +61,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client_stream;
 mod handshake;
 mod io;
 mod stream;
+#[cfg(feature = "rustls")]
+pub mod tls;
 
+pub use client_stream::{connect_stream, MaybeTlsStream};
 pub use handshake::{
     accept, accept_with, accept_with_options, client_handshake, connect, connect_with,
 };

@@ -80,7 +80,7 @@ async fn connect_url<R: Runtime>() {
         let url = format!("ws://{addr}/path?query=1");
         let (mut ws, response) = connect(&url).await.unwrap();
         assert_eq!(response.status, 101);
-        assert!(ws.get_ref().nodelay().unwrap());
+        assert!(ws.get_ref().tcp().unwrap().nodelay().unwrap());
         ws.send(vec![1u8, 2, 3]).await.unwrap();
         assert_eq!(
             ws.recv().await.unwrap().unwrap(),
@@ -90,7 +90,7 @@ async fn connect_url<R: Runtime>() {
     };
     join(client, server).await;
     assert!(matches!(
-        connect("wss://127.0.0.1:1/").await,
+        connect("http://127.0.0.1:1/").await,
         Err(Error::Url(_))
     ));
 }

@@ -43,6 +43,12 @@ pub struct Connect {
     pub protocols: Vec<String>,
     pub headers: Vec<(String, String)>,
     pub origin: Option<String>,
+    /// `--proxy URL` (else the environment's HTTPS_PROXY, ALL_PROXY...).
+    pub proxy: Option<String>,
+    /// `--ca FILE`: trust the PEM certificates in FILE instead of Mozilla's roots.
+    pub ca: Option<String>,
+    /// `--follow-redirects`.
+    pub follow_redirects: bool,
 }
 
 /// `sockeye autobahn-client` options.
@@ -82,6 +88,11 @@ USAGE:
         Echo server on every path, a chat room on /chat, and a chat page at
         http://HOST:PORT/ (default 127.0.0.1:8080, tokio runtime).
     sockeye connect URL [--protocol NAME]... [--header 'Name: value']... [--origin ORIGIN]
+                    [--proxy URL] [--ca FILE] [--follow-redirects]
+        URL is ws://, wss:// or ws+unix:/path/to/socket[:/request/path].
+        --proxy http://[user:pass@]host:port or socks5://[user:pass@]host:port
+        (default: the HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY environment);
+        --ca FILE trusts the PEM certificates in FILE for wss://.
         Interactive client: lines from stdin are sent as text. Commands:
         /ping [text], /pong [text], /binary <text>, /close [code] [reason], /quit
     sockeye autobahn-client URL [--agent NAME] [--runtime std|tokio|async-std]
@@ -147,11 +158,17 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                 protocols: Vec::new(),
                 headers: Vec::new(),
                 origin: None,
+                proxy: None,
+                ca: None,
+                follow_redirects: false,
             };
             while let Some(arg) = args.items.next() {
                 match arg.as_str() {
                     "--protocol" => c.protocols.push(args.value("--protocol")?),
                     "--origin" => c.origin = Some(args.value("--origin")?),
+                    "--proxy" => c.proxy = Some(args.value("--proxy")?),
+                    "--ca" => c.ca = Some(args.value("--ca")?),
+                    "--follow-redirects" => c.follow_redirects = true,
                     "--header" => {
                         let h = args.value("--header")?;
                         let (name, value) = h.split_once(':').ok_or_else(|| {

@@ -74,12 +74,36 @@ pub fn run(args: &Connect) -> Result<(), String> {
     if let Some(o) = &args.origin {
         options = options.origin(o.clone());
     }
+    options = match &args.proxy {
+        Some(p) => options
+            .proxy(sockeye_std::proxy::Proxy::parse(p).map_err(|e| format!("--proxy {p}: {e}"))?),
+        None => options.proxy_from_env(),
+    };
+    if let Some(file) = &args.ca {
+        options = options.root_certificates(load_roots(file)?);
+    }
+    options = options.follow_redirects(args.follow_redirects);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(session(args, options))
         .map_err(|e| explain(&args.url, e))
+}
+
+/// The certificates of a PEM file, as a root store.
+fn load_roots(file: &str) -> Result<sockeye_std::tls::rustls::RootCertStore, String> {
+    use sockeye_std::tls::rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = sockeye_std::tls::rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(file).map_err(|e| format!("--ca {file}: {e}"))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| format!("--ca {file}: {e}"))?;
+        roots.add(cert).map_err(|e| format!("--ca {file}: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("--ca {file}: no certificate in the file"));
+    }
+    Ok(roots)
 }
 
 /// A message for a failed connection that says what to do.

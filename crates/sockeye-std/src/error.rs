@@ -33,6 +33,10 @@ pub enum Error {
     },
     /// The opening handshake did not complete in time.
     HandshakeTimeout,
+    /// The proxy could not be used or refused the tunnel.
+    Proxy(crate::proxy::ProxyError),
+    /// A redirect could not be followed (too many, no or a bad `Location`).
+    Redirect(crate::redirect::RedirectError),
     /// The peer did not answer our close frame in time; the transport was
     /// dropped.
     CloseTimeout,
@@ -91,6 +95,8 @@ impl fmt::Display for Error {
                 write!(f, "the upgrade was refused with HTTP status {status}")
             }
             Error::HandshakeTimeout => f.write_str("the opening handshake timed out"),
+            Error::Proxy(e) => write!(f, "proxy: {e}"),
+            Error::Redirect(e) => write!(f, "redirect: {e}"),
             Error::CloseTimeout => {
                 f.write_str("the peer did not complete the closing handshake in time")
             }
@@ -108,6 +114,8 @@ impl std::error::Error for Error {
             Error::Handshake(e) => Some(e),
             Error::Protocol(e) => Some(e),
             Error::Send(e) => Some(e),
+            Error::Proxy(e) => Some(e),
+            Error::Redirect(e) => Some(e),
             _ => None,
         }
     }
@@ -128,6 +136,18 @@ impl From<UrlError> for Error {
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Error::Handshake(e)
+    }
+}
+
+impl From<crate::proxy::ProxyError> for Error {
+    fn from(e: crate::proxy::ProxyError) -> Self {
+        Error::Proxy(e)
+    }
+}
+
+impl From<crate::redirect::RedirectError> for Error {
+    fn from(e: crate::redirect::RedirectError) -> Self {
+        Error::Redirect(e)
     }
 }
 

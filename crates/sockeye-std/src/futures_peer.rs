@@ -46,3 +46,21 @@ impl PeerAddr for async_io::Async<std::os::unix::net::UnixStream> {
         None
     }
 }
+
+/// A TLS stream accepted with futures-rustls reports the address of the
+/// socket underneath.
+#[cfg(feature = "futures-rustls")]
+impl<S: PeerAddr> PeerAddr for futures_rustls::server::TlsStream<S> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.peer_addr()
+    }
+}
+
+/// A client TLS stream of futures-rustls reports the address of the socket
+/// underneath.
+#[cfg(feature = "futures-rustls")]
+impl<S: PeerAddr> PeerAddr for futures_rustls::client::TlsStream<S> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.peer_addr()
+    }
+}

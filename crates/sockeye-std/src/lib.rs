@@ -32,15 +32,21 @@ mod error;
 #[cfg(any(feature = "async-std", feature = "smol"))]
 mod futures_peer;
 mod options;
+pub mod proxy;
 mod queue;
+pub mod redirect;
 mod rng;
 mod server;
+mod stream;
+#[cfg(feature = "rustls")]
+pub mod tls;
 #[cfg(feature = "tokio")]
 mod tokio_peer;
 mod transport;
 mod websocket;
 
-pub use client::{client_handshake, connect, connect_tcp, connect_with};
+pub use client::{client_handshake, connect, connect_stream, connect_tcp, connect_with};
+pub use stream::MaybeTlsStream;
 pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};

@@ -1,5 +1,6 @@
 //! Client and server options shared by every adapter.
 
+use crate::proxy::{Proxy, ProxyError};
 use sockeye_proto::handshake::{ClientRequest, Headers, HttpRequest, ProtocolVersion};
 use sockeye_proto::Decision;
 use sockeye_proto::{Config, WsUrl};
@@ -40,6 +41,19 @@ pub struct ClientOptions {
     pub write_buffer_limit: usize,
     /// Set TCP_NODELAY (default on, as ws).
     pub nodelay: bool,
+    /// How many redirects (3xx with `Location`) `connect_with` follows; 0
+    /// (the default, as ws) reports a redirect as an error.
+    pub max_redirects: usize,
+    /// The proxy to tunnel through (HTTP CONNECT or SOCKS5).
+    pub proxy: Option<Proxy>,
+    /// Without an explicit [`proxy`](Self::proxy), take one from the
+    /// environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`...; see
+    /// [`Proxy::from_env`]). Default off.
+    pub proxy_from_env: bool,
+    /// The TLS configuration for `wss://` (default: Mozilla's roots through
+    /// `webpki-roots`, see [`tls::default_client_config`](crate::tls::default_client_config)).
+    #[cfg(feature = "rustls")]
+    pub tls_config: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientOptions {
@@ -54,6 +68,11 @@ impl Default for ClientOptions {
             close_timeout: Duration::from_secs(30),
             write_buffer_limit: 1 << 20,
             nodelay: true,
+            max_redirects: 0,
+            proxy: None,
+            proxy_from_env: false,
+            #[cfg(feature = "rustls")]
+            tls_config: None,
         }
     }
 }
@@ -122,6 +141,63 @@ impl ClientOptions {
     pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
         self.write_buffer_limit = bytes;
         self
+    }
+
+    /// Follows redirects (up to 10, as ws's `followRedirects`), or not (the
+    /// default). On a cross-origin hop (another scheme, host or port) the
+    /// `Authorization` and `Cookie` headers are dropped; the handshake
+    /// timeout covers the whole chain.
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.max_redirects = if follow { 10 } else { 0 };
+        self
+    }
+
+    /// Follows at most `n` redirects (0: none).
+    pub fn max_redirects(mut self, n: usize) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Connects through `proxy`:
+    /// `.proxy(Proxy::http("http://user:pass@proxy:3128")?)` or
+    /// `.proxy(Proxy::socks5("socks5://user:pass@proxy:1080")?)`.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Uses the proxy the environment names, if any (see
+    /// [`Proxy::from_env`]), unless [`proxy`](Self::proxy) set one.
+    pub fn proxy_from_env(mut self) -> Self {
+        self.proxy_from_env = true;
+        self
+    }
+
+    /// The proxy to use for `url`: the explicit one, else (when asked) the
+    /// environment's, never one for `ws+unix:`.
+    pub fn proxy_for(&self, url: &WsUrl) -> Result<Option<Proxy>, ProxyError> {
+        if url.unix {
+            return Ok(None);
+        }
+        match (&self.proxy, self.proxy_from_env) {
+            (Some(p), _) => Ok(Some(p.clone())),
+            (None, true) => Proxy::from_env(url),
+            (None, false) => Ok(None),
+        }
+    }
+
+    /// Uses `config` for `wss://` (custom roots, client certificates, ALPN...).
+    #[cfg(feature = "rustls")]
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls_config = Some(config);
+        self
+    }
+
+    /// Trusts the certificate authorities in `roots` (instead of Mozilla's)
+    /// for `wss://`.
+    #[cfg(feature = "rustls")]
+    pub fn root_certificates(self, roots: rustls::RootCertStore) -> Self {
+        self.tls_config(crate::tls::client_config_with_roots(roots))
     }
 
     /// The upgrade request for `url` with these options.

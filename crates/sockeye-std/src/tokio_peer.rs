@@ -25,3 +25,21 @@ impl PeerAddr for tokio::io::DuplexStream {
         None
     }
 }
+
+/// A TLS stream accepted with tokio-rustls reports the address of the
+/// socket underneath.
+#[cfg(feature = "tokio-rustls")]
+impl<S: PeerAddr> PeerAddr for tokio_rustls::server::TlsStream<S> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.peer_addr()
+    }
+}
+
+/// A client TLS stream of tokio-rustls reports the address of the socket
+/// underneath.
+#[cfg(feature = "tokio-rustls")]
+impl<S: PeerAddr> PeerAddr for tokio_rustls::client::TlsStream<S> {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.peer_addr()
+    }
+}

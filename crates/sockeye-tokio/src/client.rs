@@ -1,19 +1,20 @@
 //! Connecting as a client.
 
 use crate::io::TokioIo;
+use crate::stream::{connect_stream, MaybeTlsStream};
 use crate::timeout::with_handshake_timeout;
 use crate::websocket::WebSocketStream;
 use sockeye_proto::handshake::{ClientRequest, Response};
-use sockeye_proto::{Connection, Event, UrlError, WsUrl};
+use sockeye_proto::{Connection, Event, WsUrl};
 use sockeye_std::driver::Driver;
-use sockeye_std::{os_random, ClientOptions, Error, Result};
+use sockeye_std::redirect;
+use sockeye_std::{os_random, ClientOptions, Result};
 use std::future::poll_fn;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 
-/// Connects to a `ws://` URL with default options and returns the open
-/// connection and the server's response (its selected subprotocol,
-/// headers...).
+/// Connects to a `ws://`, `wss://` (feature `rustls`) or `ws+unix:` URL
+/// with default options and returns the open connection and the server's
+/// response (its selected subprotocol, headers...).
 ///
 /// ```no_run
 /// # async fn run() -> sockeye_tokio::Result<()> {
@@ -22,31 +23,32 @@ use tokio::net::TcpStream;
 /// println!("{:?}", ws.recv().await);
 /// # Ok(()) }
 /// ```
-///
-/// `wss://` and `ws+unix://` URLs are not supported yet ([`Error::Url`]);
-/// open the stream yourself and use [`client_handshake`].
-pub async fn connect(url: &str) -> Result<(WebSocketStream<TcpStream>, Response)> {
+pub async fn connect(url: &str) -> Result<(WebSocketStream<MaybeTlsStream>, Response)> {
     connect_with(url, &ClientOptions::default()).await
 }
 
-/// Connects to a `ws://` URL with `options` (headers, subprotocols, limits,
-/// timeouts). The handshake timeout covers both the TCP connection and the
-/// opening handshake; past it, [`Error::HandshakeTimeout`].
+/// Connects to a URL with `options` (headers, subprotocols, limits,
+/// timeouts, proxy, TLS roots, redirects). The handshake timeout covers
+/// everything: the TCP connection, the proxy tunnel, TLS, the opening
+/// handshake and every redirect; past it, [`Error::HandshakeTimeout`](sockeye_std::Error::HandshakeTimeout).
 pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
-) -> Result<(WebSocketStream<TcpStream>, Response)> {
-    let url = WsUrl::parse(url)?;
-    if url.secure || url.unix {
-        return Err(Error::Url(UrlError::UnsupportedScheme(
-            if url.secure { "wss" } else { "ws+unix" }.into(),
-        )));
-    }
-    let request = options.request(&url);
+) -> Result<(WebSocketStream<MaybeTlsStream>, Response)> {
+    let mut url = WsUrl::parse(url)?;
     with_handshake_timeout(options.handshake_timeout, async {
-        let stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
-        stream.set_nodelay(options.nodelay)?;
-        handshake(stream, &request, options).await
+        let mut options = options.clone();
+        let mut hops = 0;
+        loop {
+            let attempt = match connect_stream(&url, &options).await {
+                Ok(stream) => handshake(stream, &options.request(&url), &options).await,
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Err(e) => url = redirect::follow(&url, &mut options, e, &mut hops)?,
+                done => return done,
+            }
+        }
     })
     .await
 }

@@ -72,12 +72,16 @@ mod client;
 mod io;
 mod server;
 mod split;
+mod stream;
 mod timeout;
+#[cfg(feature = "rustls")]
+pub mod tls;
 mod websocket;
 
 pub use client::{client_handshake, connect, connect_with};
 pub use server::{accept, accept_with, accept_with_options};
 pub use split::{ReuniteError, WebSocketReader, WebSocketWriter};
+pub use stream::{connect_stream, MaybeTlsStream};
 pub use websocket::WebSocketStream;
 
 /// The sans-I/O core (`Connection`, `State`, `Event`...), for what this
