@@ -2,6 +2,9 @@
 # Checks beyond unit tests, run by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every fuzz target for a short bounded time (a crash fails CI), then Miri.
+bash ci/fuzz.sh --ci
+bash ci/miri.sh
 bash ci/autobahn.sh
 # Real peers (Node ws, Python websockets, headless Chromium); installs them.
 bash ci/interop.sh
