@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash ci/fuzz.sh --ci
 bash ci/miri.sh
 bash ci/autobahn.sh
+# The client through real tinyproxy and danted (installs them).
+bash ci/proxies.sh
 # Real peers (Node ws, Python websockets, headless Chromium); installs them.
 bash ci/interop.sh

@@ -87,8 +87,8 @@ pub enum ProxyError {
     /// The proxy URL's scheme is not `http`, `socks5` or `socks5h` (TLS to
     /// the proxy itself, `https://`, is not supported).
     UnsupportedScheme(String),
-    /// The HTTP proxy answered `CONNECT` with this status (407: credentials
-    /// missing or wrong).
+    /// The HTTP proxy answered `CONNECT` with this status (407, or 401 from
+    /// some proxies such as tinyproxy: credentials missing or wrong).
     HttpStatus(u16),
     /// The HTTP proxy's response is not valid HTTP, or too long.
     MalformedHttpResponse,
@@ -120,8 +120,12 @@ impl fmt::Display for ProxyError {
                 f,
                 "unsupported proxy scheme {s:?}: use http://, socks5:// or socks5h://"
             ),
-            ProxyError::HttpStatus(407) => f.write_str(
-                "the HTTP proxy requires authentication (407): credentials missing or wrong",
+            ProxyError::HttpStatus(status @ (401 | 407)) => write!(
+                f,
+                "the HTTP proxy requires authentication ({status}): credentials missing or wrong"
+            ),
+            ProxyError::HttpStatus(403) => f.write_str(
+                "the HTTP proxy refused CONNECT (403): the target or port is not allowed",
             ),
             ProxyError::HttpStatus(s) => {
                 write!(f, "the HTTP proxy refused CONNECT with status {s}")
