@@ -46,12 +46,12 @@ mod transport;
 mod websocket;
 
 pub use client::{client_handshake, connect, connect_stream, connect_tcp, connect_with};
-pub use stream::MaybeTlsStream;
 pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};
 pub use rng::{os_random, OsRandom};
 pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};
+pub use stream::MaybeTlsStream;
 pub use transport::{PeerAddr, Transport};
 pub use websocket::{close_frame, WebSocket};
 
