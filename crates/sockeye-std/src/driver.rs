@@ -54,6 +54,8 @@ pub struct Driver<T> {
     /// The transport failed; the connection is over.
     io_failed: bool,
     http_handler: Option<HttpHandler>,
+    /// A pong or close reply was queued since the last write.
+    reply_queued: bool,
 }
 
 impl<T: AsyncTransport> Driver<T> {
@@ -69,6 +71,7 @@ impl<T: AsyncTransport> Driver<T> {
             pending_error: None,
             io_failed: false,
             http_handler: None,
+            reply_queued: false,
         }
     }
 
@@ -140,7 +143,16 @@ impl<T: AsyncTransport> Driver<T> {
                     if let Some(message) = Message::from_event(event) {
                         // Answer pings and close frames once the input read
                         // so far is processed: a burst of pings gets one pong.
-                        if may_write && self.conn.has_output() && self.conn.buffered_input() == 0 {
+                        // Data messages alone write nothing here: the caller's
+                        // replies to a burst then go out together, before the
+                        // next read.
+                        self.reply_queued |=
+                            matches!(message, Message::Ping(_) | Message::Close(_));
+                        if may_write
+                            && self.reply_queued
+                            && self.conn.has_output()
+                            && self.conn.buffered_input() == 0
+                        {
                             let _ = self.poll_flush(cx);
                         }
                         return Poll::Ready(Some(Ok(message)));
@@ -229,6 +241,7 @@ impl<T: AsyncTransport> Driver<T> {
                 Err(e) => return Poll::Ready(Err(Error::Io(e))),
             }
         }
+        self.reply_queued = false;
         ready!(self.io.poll_flush(cx))?;
         Poll::Ready(Ok(()))
     }

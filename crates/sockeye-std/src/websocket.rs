@@ -29,6 +29,8 @@ pub struct WebSocket<S> {
     /// While set (during the opening handshake), every read waits at most
     /// until then, so a client dribbling bytes cannot stretch the timeout.
     read_deadline: Option<Instant>,
+    /// A pong or close reply was queued since the last write.
+    reply_queued: bool,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -57,6 +59,7 @@ impl<S: Transport> WebSocket<S> {
             transport_closed: false,
             http_handler: None,
             read_deadline: None,
+            reply_queued: false,
         }
     }
 
@@ -164,7 +167,11 @@ impl<S: Transport> WebSocket<S> {
                     if let Some(message) = Message::from_event(event) {
                         // Answer pings and close frames once the input read
                         // so far is processed: a burst of pings gets one pong.
-                        if self.conn.buffered_input() == 0 {
+                        // Data messages alone write nothing here: the caller's
+                        // replies to a burst then go out together, before the
+                        // next read.
+                        self.reply_queued |= is_close || message.is_ping();
+                        if self.reply_queued && self.conn.buffered_input() == 0 {
                             self.flush_best_effort(is_close)?;
                         }
                         return Ok(message);
@@ -222,6 +229,7 @@ impl<S: Transport> WebSocket<S> {
                 Err(e) => return Err(Error::Io(e)),
             }
         }
+        self.reply_queued = false;
         self.stream.flush()?;
         if self.conn.should_close_transport() && self.conn.role() == Role::Server {
             self.close_transport();
