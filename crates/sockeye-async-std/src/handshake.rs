@@ -159,6 +159,7 @@ where
 {
     let handshake = async move {
         let peer_addr = stream.peer_addr();
+        let _ = stream.set_nodelay(options.nodelay);
         let conn = Connection::server(options.config.clone());
         let io = Io::with_shutdown_hook(stream);
         let mut driver = Driver::new(io, conn, options.write_buffer_limit);

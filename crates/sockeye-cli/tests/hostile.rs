@@ -59,7 +59,11 @@ fn upgraded(addr: SocketAddr) -> TcpStream {
         s.read_exact(&mut byte).unwrap();
         head.push(byte[0]);
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     s
 }
 
@@ -92,7 +96,10 @@ fn close_code(s: &mut TcpStream) -> Option<u16> {
             let len7 = (buf[1] & 0x7F) as usize;
             let (len, hl) = match len7 {
                 126 if buf.len() >= 4 => (u16::from_be_bytes([buf[2], buf[3]]) as usize, 4),
-                127 if buf.len() >= 10 => (u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize, 10),
+                127 if buf.len() >= 10 => (
+                    u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize,
+                    10,
+                ),
                 126 | 127 => break,
                 n => (n, 2),
             };
@@ -127,7 +134,13 @@ fn close_code_for(addr: SocketAddr, bytes: Vec<u8>) -> Option<u16> {
 /// Resident memory of this process, in bytes.
 fn rss() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    statm.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 4096
+    statm
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<usize>()
+        .unwrap()
+        * 4096
 }
 
 fn open_fds() -> usize {
@@ -163,15 +176,29 @@ fn pathological_header_values_are_answered_in_linear_time() {
         let started = Instant::now();
         let answer = answer_to(addr, request_with(&commas).into_bytes());
         assert!(answer.starts_with("HTTP/1.1 400"), "{rt}: {answer:.80}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{rt}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{rt}: {:?}",
+            started.elapsed()
+        );
 
         let params: String = (0..20_000).map(|i| format!("; p{i}=\"{i}\"")).collect();
-        let absurd = format!("Sec-WebSocket-Extensions: permessage-deflate{params}, x-{}\r\n", "y".repeat(5000));
+        let absurd = format!(
+            "Sec-WebSocket-Extensions: permessage-deflate{params}, x-{}\r\n",
+            "y".repeat(5000)
+        );
         let started = Instant::now();
         let answer = answer_to(addr, request_with(&absurd).into_bytes());
         // Unknown or invalid offers are declined, never fatal to the server.
-        assert!(answer.starts_with("HTTP/1.1 101") || answer.starts_with("HTTP/1.1 400"), "{rt}: {answer:.80}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{rt}: {:?}", started.elapsed());
+        assert!(
+            answer.starts_with("HTTP/1.1 101") || answer.starts_with("HTTP/1.1 400"),
+            "{rt}: {answer:.80}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{rt}: {:?}",
+            started.elapsed()
+        );
         still_serves(addr);
     }
 }
@@ -181,13 +208,22 @@ fn invalid_upgrades_get_their_status() {
     for rt in RUNTIMES {
         let addr = echo_server(rt, ServerOptions::new());
         let no_key = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        assert!(answer_to(addr, no_key.into()).starts_with("HTTP/1.1 400"), "{rt}");
+        assert!(
+            answer_to(addr, no_key.into()).starts_with("HTTP/1.1 400"),
+            "{rt}"
+        );
         let bad_key = request_with("").replace(KEY, "c2hvcnQ=");
-        assert!(answer_to(addr, bad_key.into_bytes()).starts_with("HTTP/1.1 400"), "{rt}");
+        assert!(
+            answer_to(addr, bad_key.into_bytes()).starts_with("HTTP/1.1 400"),
+            "{rt}"
+        );
         let bad_version = request_with("").replace("Version: 13", "Version: 7");
         let answer = answer_to(addr, bad_version.into_bytes());
         assert!(answer.starts_with("HTTP/1.1 426"), "{rt}: {answer}");
-        assert!(answer.contains("Sec-WebSocket-Version: 13, 8"), "{rt}: {answer}");
+        assert!(
+            answer.contains("Sec-WebSocket-Version: 13, 8"),
+            "{rt}: {answer}"
+        );
         still_serves(addr);
     }
 }
@@ -195,7 +231,10 @@ fn invalid_upgrades_get_their_status() {
 #[test]
 fn slowloris_is_cut_off_while_others_are_served() {
     for rt in RUNTIMES {
-        let addr = echo_server(rt, ServerOptions::new().handshake_timeout(Duration::from_secs(1)));
+        let addr = echo_server(
+            rt,
+            ServerOptions::new().handshake_timeout(Duration::from_secs(1)),
+        );
         let mut slow = connect(addr);
         let started = Instant::now();
         let request = request_with("");
@@ -218,7 +257,10 @@ fn slowloris_is_cut_off_while_others_are_served() {
         let mut rest = Vec::new();
         let _ = slow.read_to_end(&mut rest);
         let elapsed = cut_off.unwrap_or(started.elapsed());
-        assert!(elapsed < Duration::from_secs(6), "{rt}: slow client still open after {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_secs(6),
+            "{rt}: slow client still open after {elapsed:?}"
+        );
         assert!(!String::from_utf8_lossy(&rest).contains("101"), "{rt}");
         still_serves(addr);
     }
@@ -241,7 +283,12 @@ fn frame_violations_get_their_close_codes() {
         bad_reason.extend_from_slice(&[0xC3, 0x28]);
         let mut over_limit = Vec::new();
         for i in 0..3 {
-            over_limit.extend(frame(i == 2, 0, if i == 0 { 2 } else { 0 }, &vec![0u8; 512 << 10]));
+            over_limit.extend(frame(
+                i == 2,
+                0,
+                if i == 0 { 2 } else { 0 },
+                &vec![0u8; 512 << 10],
+            ));
         }
         let cases: Vec<(&str, Vec<u8>, u16)> = vec![
             ("unmasked frame", unmasked, 1002),
@@ -254,7 +301,11 @@ fn frame_violations_get_their_close_codes() {
             ("continuation without start", frame(true, 0, 0, b"x"), 1002),
             ("invalid UTF-8", frame(true, 0, 1, &[b'a', 0xFF]), 1007),
             ("UTF-8 split across fragments", split_utf8, 1007),
-            ("invalid UTF-8 in close reason", frame(true, 0, 8, &bad_reason), 1007),
+            (
+                "invalid UTF-8 in close reason",
+                frame(true, 0, 8, &bad_reason),
+                1007,
+            ),
             ("declared length 2^63-1", huge, 1009),
             ("message over the limit", over_limit, 1009),
         ];
@@ -279,7 +330,11 @@ fn a_million_one_byte_fragments_are_cut_off() {
         }
         let before = rss();
         assert_eq!(close_code_for(addr, bytes), Some(1009), "{rt}");
-        assert!(rss() < before + (64 << 20), "{rt}: memory grew by {}", rss().saturating_sub(before));
+        assert!(
+            rss() < before + (64 << 20),
+            "{rt}: memory grew by {}",
+            rss().saturating_sub(before)
+        );
         still_serves(addr);
     }
 }
@@ -305,7 +360,11 @@ fn ping_flood_without_reading_stays_bounded() {
             assert!(n > 0, "{rt}: connection closed");
             got.extend_from_slice(&chunk[..n]);
         }
-        assert!(got.len() < 100_000 * 18 / 2, "{rt}: every ping was answered ({} bytes)", got.len());
+        assert!(
+            got.len() < 100_000 * 18 / 2,
+            "{rt}: every ping was answered ({} bytes)",
+            got.len()
+        );
         assert!(rss() < before + (64 << 20), "{rt}");
         still_serves(addr);
     }
@@ -329,8 +388,15 @@ fn a_client_that_never_reads_cannot_grow_server_memory() {
             }
             sent += message.len();
         }
-        assert!(sent < 256 << 20, "{rt}: the server buffered {sent} bytes without pushing back");
-        assert!(rss() < before + (96 << 20), "{rt}: memory grew by {}", rss().saturating_sub(before));
+        assert!(
+            sent < 256 << 20,
+            "{rt}: the server buffered {sent} bytes without pushing back"
+        );
+        assert!(
+            rss() < before + (96 << 20),
+            "{rt}: memory grew by {}",
+            rss().saturating_sub(before)
+        );
         drop(s);
         still_serves(addr);
     }
@@ -362,7 +428,11 @@ fn ten_thousand_dropped_connections_leave_no_trace() {
         while open_fds() > baseline + 8 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert!(open_fds() <= baseline + 8, "{rt}: {} fds open, baseline {baseline}", open_fds());
+        assert!(
+            open_fds() <= baseline + 8,
+            "{rt}: {} fds open, baseline {baseline}",
+            open_fds()
+        );
         still_serves(addr);
     }
 }

@@ -10,6 +10,10 @@ impl PeerAddr for async_std::net::TcpStream {
     fn peer_addr(&self) -> Option<SocketAddr> {
         async_std::net::TcpStream::peer_addr(self).ok()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        async_std::net::TcpStream::set_nodelay(self, nodelay)
+    }
 }
 
 #[cfg(all(feature = "async-std", unix))]
@@ -24,6 +28,10 @@ impl PeerAddr for async_net::TcpStream {
     fn peer_addr(&self) -> Option<SocketAddr> {
         async_net::TcpStream::peer_addr(self).ok()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        async_net::TcpStream::set_nodelay(self, nodelay)
+    }
 }
 
 #[cfg(all(feature = "smol", unix))]
@@ -37,6 +45,10 @@ impl PeerAddr for async_net::unix::UnixStream {
 impl PeerAddr for async_io::Async<std::net::TcpStream> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.get_ref().peer_addr().ok()
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        self.get_ref().set_nodelay(nodelay)
     }
 }
 
@@ -54,6 +66,10 @@ impl<S: PeerAddr> PeerAddr for futures_rustls::server::TlsStream<S> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.get_ref().0.peer_addr()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        self.get_ref().0.set_nodelay(nodelay)
+    }
 }
 
 /// A client TLS stream of futures-rustls reports the address of the socket
@@ -62,5 +78,9 @@ impl<S: PeerAddr> PeerAddr for futures_rustls::server::TlsStream<S> {
 impl<S: PeerAddr> PeerAddr for futures_rustls::client::TlsStream<S> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.get_ref().0.peer_addr()
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        self.get_ref().0.set_nodelay(nodelay)
     }
 }

@@ -56,6 +56,7 @@ where
     S: Transport,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
+    let _ = stream.set_nodelay(options.nodelay);
     let mut ws = WebSocket::server(stream, options);
     with_deadline(&mut ws, options.handshake_timeout, |ws| {
         ws.server_handshake(callback)
@@ -73,7 +74,13 @@ pub(crate) fn with_deadline<S: Transport, T>(
     ws.set_read_deadline(timeout.map(|t| Instant::now() + t))?;
     let result = step(ws);
     match result {
-        Err(Error::Io(e)) if timeout.is_some() && matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+        Err(Error::Io(e))
+            if timeout.is_some()
+                && matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+        {
             let _ = ws.get_mut().shutdown();
             Err(Error::HandshakeTimeout)
         }

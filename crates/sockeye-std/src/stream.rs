@@ -100,4 +100,8 @@ impl Transport for MaybeTlsStream {
     fn peer_addr(&self) -> Option<SocketAddr> {
         each!(self, s => Transport::peer_addr(s))
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        each!(self, s => Transport::set_nodelay(s, nodelay))
+    }
 }

@@ -132,11 +132,19 @@ macro_rules! tls_transport {
             fn peer_addr(&self) -> Option<SocketAddr> {
                 self.sock.peer_addr()
             }
+
+            fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+                self.sock.set_nodelay(nodelay)
+            }
         }
 
         impl<S: PeerAddr + io::Read + io::Write> PeerAddr for StreamOwned<$conn, S> {
             fn peer_addr(&self) -> Option<SocketAddr> {
                 self.sock.peer_addr()
+            }
+
+            fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+                PeerAddr::set_nodelay(&self.sock, nodelay)
             }
         }
     };

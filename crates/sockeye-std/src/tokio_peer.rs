@@ -9,6 +9,10 @@ impl PeerAddr for tokio::net::TcpStream {
     fn peer_addr(&self) -> Option<SocketAddr> {
         tokio::net::TcpStream::peer_addr(self).ok()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        tokio::net::TcpStream::set_nodelay(self, nodelay)
+    }
 }
 
 /// Unix socket addresses are paths, not `SocketAddr`s: always `None`.
@@ -33,6 +37,10 @@ impl<S: PeerAddr> PeerAddr for tokio_rustls::server::TlsStream<S> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.get_ref().0.peer_addr()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        self.get_ref().0.set_nodelay(nodelay)
+    }
 }
 
 /// A client TLS stream of tokio-rustls reports the address of the socket
@@ -41,5 +49,9 @@ impl<S: PeerAddr> PeerAddr for tokio_rustls::server::TlsStream<S> {
 impl<S: PeerAddr> PeerAddr for tokio_rustls::client::TlsStream<S> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.get_ref().0.peer_addr()
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> std::io::Result<()> {
+        self.get_ref().0.set_nodelay(nodelay)
     }
 }

@@ -23,6 +23,12 @@ pub trait Transport: Read + Write {
     fn peer_addr(&self) -> Option<SocketAddr> {
         None
     }
+
+    /// Sets TCP_NODELAY where the transport is a TCP socket.
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let _ = nodelay;
+        Ok(())
+    }
 }
 
 impl Transport for TcpStream {
@@ -36,6 +42,10 @@ impl Transport for TcpStream {
 
     fn peer_addr(&self) -> Option<SocketAddr> {
         TcpStream::peer_addr(self).ok()
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        TcpStream::set_nodelay(self, nodelay)
     }
 }
 
@@ -62,6 +72,10 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     fn peer_addr(&self) -> Option<SocketAddr> {
         (**self).peer_addr()
     }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        (**self).set_nodelay(nodelay)
+    }
 }
 
 /// Streams that know the address of their peer, so that a server's accept
@@ -73,10 +87,22 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 pub trait PeerAddr {
     /// The peer's address, if known.
     fn peer_addr(&self) -> Option<SocketAddr>;
+
+    /// Sets TCP_NODELAY where the stream is a TCP socket (servers apply
+    /// `ServerOptions::nodelay`, on by default as in ws); does nothing
+    /// otherwise.
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let _ = nodelay;
+        Ok(())
+    }
 }
 
 impl PeerAddr for TcpStream {
     fn peer_addr(&self) -> Option<SocketAddr> {
         TcpStream::peer_addr(self).ok()
+    }
+
+    fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        TcpStream::set_nodelay(self, nodelay)
     }
 }

@@ -228,3 +228,16 @@ fn connection_refused_is_an_io_error() {
         "{err}"
     );
 }
+
+#[test]
+fn tcp_nodelay_is_on_by_default_on_both_ends() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let ws = accept(listener.accept().unwrap().0).unwrap();
+        assert!(ws.get_ref().nodelay().unwrap());
+    });
+    let (ws, _) = connect(&url).unwrap();
+    assert!(ws.get_ref().tcp().unwrap().nodelay().unwrap());
+    server.join().unwrap();
+}

@@ -54,8 +54,8 @@ where
 /// Required). A plain HTTP request is answered and reported as
 /// [`Error::Rejected`] with the status sent.
 ///
-/// `options.nodelay` is not applied here (the stream is generic): set
-/// TCP_NODELAY on the `TcpStream` before calling.
+/// TCP_NODELAY is set per `options.nodelay` (on by default, as ws) on
+/// streams that are TCP sockets.
 pub async fn accept_with_options<S, F>(
     stream: S,
     options: &ServerOptions,
@@ -65,6 +65,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
+    let _ = stream.set_nodelay(options.nodelay);
     let conn = Connection::server(options.config.clone());
     let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
     driver.set_http_handler(options.http_handler.clone());

@@ -39,18 +39,24 @@ pub fn echo_server(runtime: &str, options: ServerOptions) -> SocketAddr {
         }
         "tokio" => {
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     listener.set_nonblocking(true).unwrap();
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                     loop {
-                        let Ok((stream, _)) = listener.accept().await else { continue };
+                        let Ok((stream, _)) = listener.accept().await else {
+                            continue;
+                        };
                         let options = options.clone();
                         tokio::spawn(async move {
-                            let Ok(mut ws) = sockeye_tokio::accept_with_options(stream, &options, |_| {
-                                sockeye_std::Decision::accept()
-                            })
-                            .await
+                            let Ok(mut ws) =
+                                sockeye_tokio::accept_with_options(stream, &options, |_| {
+                                    sockeye_std::Decision::accept()
+                                })
+                                .await
                             else {
                                 return;
                             };
@@ -69,13 +75,16 @@ pub fn echo_server(runtime: &str, options: ServerOptions) -> SocketAddr {
                 async_std::task::block_on(async move {
                     let listener = async_std::net::TcpListener::from(listener);
                     loop {
-                        let Ok((stream, _)) = listener.accept().await else { continue };
+                        let Ok((stream, _)) = listener.accept().await else {
+                            continue;
+                        };
                         let options = options.clone();
                         async_std::task::spawn(async move {
-                            let Ok(mut ws) = sockeye_async_std::accept_with_options(stream, &options, |_| {
-                                sockeye_std::Decision::accept()
-                            })
-                            .await
+                            let Ok(mut ws) =
+                                sockeye_async_std::accept_with_options(stream, &options, |_| {
+                                    sockeye_std::Decision::accept()
+                                })
+                                .await
                             else {
                                 return;
                             };
@@ -95,7 +104,8 @@ pub fn echo_server(runtime: &str, options: ServerOptions) -> SocketAddr {
 
 /// Checks that a fresh, well-behaved client is served.
 pub fn still_serves(addr: SocketAddr) {
-    let (mut ws, _) = sockeye_std::connect(&format!("ws://{addr}/")).expect("a fresh client connects");
+    let (mut ws, _) =
+        sockeye_std::connect(&format!("ws://{addr}/")).expect("a fresh client connects");
     ws.send("still there?").unwrap();
     assert_eq!(ws.read().unwrap(), Message::text("still there?"));
     ws.close(sockeye_std::CloseCode::NORMAL, "").unwrap();
