@@ -18,9 +18,10 @@ nostd:
 ci:
     bash .ci/run
 
-# Criterion benchmarks of the core.
-bench:
-    cargo bench -p sockeye-proto
+# Criterion benchmarks of the kernels (masking, UTF-8, frames, handshake) side by side with
+# peers (benches/); extra arguments go to criterion, e.g. `just bench --warm-up-time 1 --measurement-time 3`.
+bench *ARGS:
+    cargo bench -p sockeye-benches -- {{ARGS}}
 
 # The Autobahn testsuite against every runtime, server and client; updates docs/compliance.md.
 autobahn:

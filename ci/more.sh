@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 # Every fuzz target for a short bounded time (a crash fails CI), then Miri.
 bash ci/fuzz.sh --ci
 bash ci/miri.sh
+# sockeye-proto for aarch64 (NEON kernels), type-checked and linted.
+bash ci/cross.sh
 bash ci/autobahn.sh
 # The client through real tinyproxy and danted (installs them).
 bash ci/proxies.sh

@@ -73,6 +73,9 @@ pub mod rand;
 pub mod url;
 pub mod utf8;
 
+#[cfg(test)]
+mod test_support;
+
 pub use bytes::{Bytes, BytesMut};
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;

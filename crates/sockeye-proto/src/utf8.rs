@@ -54,6 +54,48 @@ fn sequence_len(lead: u8) -> usize {
     }
 }
 
+/// Where the code point cut off by the end of `input` starts, or
+/// `input.len()` when the input does not end inside one. Looks at the last
+/// three bytes at most: a lead byte there announcing more bytes than follow
+/// it starts an incomplete sequence. (An invalid lead byte, or stray
+/// continuation bytes, are left to [`validate`] to reject.)
+#[inline]
+fn incomplete_tail(input: &[u8]) -> usize {
+    let len = input.len();
+    for back in 1..=len.min(3) {
+        let b = input[len - back];
+        if b & 0xC0 != 0x80 {
+            // Not a continuation byte: this is the last sequence's lead.
+            return if sequence_len(b) > back {
+                len - back
+            } else {
+                len
+            };
+        }
+    }
+    len
+}
+
+/// Whether `bytes` is valid UTF-8 (complete sequences only). With the `std`
+/// feature on x86_64 this is simdutf8's AVX2 or SSE4.2 validator, chosen at
+/// run time; on aarch64 its NEON one; elsewhere, without `std` (unless the
+/// target enables AVX2 or SSE4.2 at compile time) or under miri, the
+/// standard library's.
+#[inline]
+pub fn validate(bytes: &[u8]) -> bool {
+    #[cfg(not(miri))]
+    {
+        simdutf8::basic::from_utf8(bytes).is_ok()
+    }
+    // Under miri the standard library's validator stands in: miri checks
+    // this crate's unsafe code, not simdutf8's (tested upstream), whose
+    // vector code would be slow to interpret.
+    #[cfg(miri)]
+    {
+        core::str::from_utf8(bytes).is_ok()
+    }
+}
+
 /// Checks a prefix of one code point: `Ok(true)` when complete and valid,
 /// `Ok(false)` when a valid but incomplete prefix, `Err` when invalid.
 fn check_prefix(bytes: &[u8]) -> Result<bool, Utf8Error> {
@@ -76,6 +118,11 @@ impl Validator {
     /// Validates the next piece. Returns an error as soon as the bytes seen
     /// so far cannot be the beginning of valid UTF-8. Bytes already fed are
     /// never looked at again.
+    ///
+    /// The bulk of each piece goes through the SIMD validator of
+    /// [`validate`] in one pass; only a code point split by the end of the
+    /// piece (at most 3 bytes) is kept and finished with the next piece.
+    #[inline]
     pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
         if self.partial_len > 0 {
             let have = usize::from(self.partial_len);
@@ -92,19 +139,22 @@ impl Validator {
                 return Ok(());
             }
         }
-        match core::str::from_utf8(input) {
-            Ok(_) => Ok(()),
-            Err(e) => match e.error_len() {
-                Some(_) => Err(Utf8Error { truncated: false }),
-                None => {
-                    // A valid prefix of a code point ends the input: keep it.
-                    let tail = &input[e.valid_up_to()..];
-                    self.partial[..tail.len()].copy_from_slice(tail);
-                    self.partial_len = tail.len() as u8;
-                    Ok(())
-                }
-            },
+        let (body, tail) = input.split_at(incomplete_tail(input));
+        if !validate(body) {
+            return Err(Utf8Error { truncated: false });
         }
+        if !tail.is_empty() {
+            // A prefix of a code point ends the input: it must be a valid
+            // one (fail fast on e.g. `ED A0`, a surrogate), then keep it.
+            if check_prefix(tail)? {
+                // `incomplete_tail` only splits off sequences shorter than
+                // their lead byte announces.
+                return Err(Utf8Error { truncated: false });
+            }
+            self.partial[..tail.len()].copy_from_slice(tail);
+            self.partial_len = tail.len() as u8;
+        }
+        Ok(())
     }
 
     /// Ends the message: an incomplete trailing sequence is an error.
@@ -143,9 +193,10 @@ impl Utf8Bytes {
 
     /// Validates `bytes` and wraps them, or returns them unchanged on error.
     pub fn try_from_bytes(bytes: Bytes) -> Result<Self, Bytes> {
-        match core::str::from_utf8(&bytes) {
-            Ok(_) => Ok(Utf8Bytes(bytes)),
-            Err(_) => Err(bytes),
+        if validate(&bytes) {
+            Ok(Utf8Bytes(bytes))
+        } else {
+            Err(bytes)
         }
     }
 
@@ -299,13 +350,118 @@ mod tests {
         validate_split(s, &cuts).unwrap();
     }
 
+    /// Feeds `data` cut at `cuts` and returns where the validator failed:
+    /// `Some(i)` if the feed of piece `pos..cut` (`i` = the piece's start and
+    /// end) failed, `Some((len, len))` if only `finish` did, `None` if valid.
+    fn failure_point(data: &[u8], cuts: &[usize]) -> Option<(usize, usize)> {
+        let mut v = Validator::new();
+        let mut pos = 0;
+        for &cut in cuts.iter().chain(core::iter::once(&data.len())) {
+            let cut = cut.clamp(pos, data.len());
+            if v.feed(&data[pos..cut]).is_err() {
+                return Some((pos, cut));
+            }
+            pos = cut;
+        }
+        v.finish().err().map(|_| (data.len(), data.len()))
+    }
+
+    /// Checks the validator against `core::str::from_utf8` on `data` cut at
+    /// `cuts`: same verdict, and an invalid byte is reported by the feed of
+    /// the piece that reveals it (fail fast), not later.
+    fn check_against_core(data: &[u8], cuts: &[usize]) {
+        let got = failure_point(data, cuts);
+        match core::str::from_utf8(data) {
+            Ok(_) => assert_eq!(got, None),
+            Err(e) => {
+                let (start, end) = got.expect("invalid input accepted");
+                match e.error_len() {
+                    // Truncated at the end: only `finish` can tell.
+                    None => assert_eq!(start, data.len(), "{e:?} {cuts:?}"),
+                    Some(n) => {
+                        // The bytes `valid_up_to..valid_up_to + n` are the
+                        // invalid sequence; the byte revealing it is the
+                        // last of them or the one after.
+                        let bad = e.valid_up_to();
+                        assert!(
+                            end > bad,
+                            "{e:?}: reported before the error at {start}..{end}"
+                        );
+                        assert!(start <= bad + n, "{e:?}: reported late, at {start}..{end}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Text long enough (> 64 bytes) for the SIMD validator to run, with
+    /// code points of every length.
+    fn long_mixed_text() -> Vec<u8> {
+        "ASCII, then é ж € 中 𝄞 ü — and more ASCII to pass the 64-byte SIMD block: κόσμε 𝄞𝄞 end."
+            .as_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn every_split_point_of_long_text() {
+        let data = long_mixed_text();
+        assert!(data.len() > 64);
+        // Under miri, fewer pairs of cuts (it is ~1000x slower).
+        let step = if cfg!(miri) { 41 } else { 7 };
+        for i in 0..=data.len() {
+            check_against_core(&data, &[i]);
+            for j in (i..=data.len()).step_by(step) {
+                check_against_core(&data, &[i, j]);
+            }
+        }
+    }
+
+    #[test]
+    fn every_invalid_byte_at_every_position_of_long_text() {
+        let text = long_mixed_text();
+        let bad: &[&[u8]] = &[
+            &[0xFF],
+            &[0xC0, 0x80],
+            &[0xED, 0xA0, 0x80],
+            &[0xF4, 0x90],
+            &[0x80],
+            &[0xE2, 0x82],
+        ];
+        let positions: Vec<usize> = if cfg!(miri) {
+            (0..=text.len()).step_by(23).collect()
+        } else {
+            (0..=text.len()).collect()
+        };
+        for junk in bad {
+            for &at in &positions {
+                let mut data = text.clone();
+                data.splice(at..at, junk.iter().copied());
+                check_against_core(&data, &[]);
+                for cut in (0..=data.len()).step_by(if cfg!(miri) { 37 } else { 3 }) {
+                    check_against_core(&data, &[cut]);
+                }
+            }
+        }
+    }
+
     proptest! {
+        #![proptest_config(crate::test_support::proptest_config())]
         #[test]
         fn agrees_with_core(data in proptest::collection::vec(any::<u8>(), 0..64), cuts in proptest::collection::vec(0usize..64, 0..8)) {
             let mut cuts = cuts;
             cuts.sort_unstable();
             let expected = core::str::from_utf8(&data).is_ok();
             prop_assert_eq!(validate_split(&data, &cuts).is_ok(), expected);
+        }
+
+        #[test]
+        fn agrees_with_core_on_long_text(s in "\\PC{20,120}", junk in proptest::collection::vec(any::<u8>(), 0..3), at in 0usize..600, cuts in proptest::collection::vec(0usize..600, 0..8)) {
+            let mut data = s.into_bytes();
+            let at = at.min(data.len());
+            data.splice(at..at, junk);
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            check_against_core(&data, &cuts);
         }
 
         #[test]

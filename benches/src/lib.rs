@@ -1,0 +1,42 @@
+//! Criterion benchmarks of sockeye's kernels, side by side with peers. The
+//! benchmarks live in `benches/`; run them with `just bench` (or
+//! `cargo bench -p sockeye-benches`). This library holds the inputs they
+//! share.
+
+/// Text of `len` bytes in which about `multibyte_percent` percent of the
+/// bytes belong to multi-byte code points (2, 3 and 4 bytes long, in turn),
+/// the rest ASCII. Deterministic.
+pub fn mixed_text(len: usize, multibyte_percent: usize) -> String {
+    let mut s = String::with_capacity(len + 4);
+    let mut state = 0x2545_f491_u32;
+    let wide = ['é', 'ж', '€', '中', '𝄞', 'ü'];
+    let mut next_wide = 0;
+    while s.len() < len {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        // A multi-byte character averages 3 bytes: pick one with a third of
+        // the probability to make `multibyte_percent` of the bytes.
+        if (state % 300) < multibyte_percent as u32 {
+            let c = wide[next_wide % wide.len()];
+            next_wide += 1;
+            if s.len() + c.len_utf8() > len {
+                break;
+            }
+            s.push(c);
+        } else {
+            s.push(char::from(b'a' + (state % 26) as u8));
+        }
+    }
+    while s.len() < len {
+        s.push('.');
+    }
+    s
+}
+
+/// `len` bytes of printable ASCII.
+pub fn ascii_text(len: usize) -> String {
+    (0..len)
+        .map(|i| char::from(b' ' + (i % 95) as u8))
+        .collect()
+}

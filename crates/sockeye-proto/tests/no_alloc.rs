@@ -1,0 +1,183 @@
+//! No heap allocation per small message in the steady state: after a warm-up,
+//! receiving 10,000 small messages (server, masked; client, unmasked; text
+//! and binary) and sending 10,000 (with the output drained as an adapter
+//! does, through `output_chunks` / `consume_output`) allocates nothing, or a
+//! small number of times that does not grow with the number of messages.
+//!
+//! A counting global allocator sees every allocation of this test binary, so
+//! the test runs its cases one after another on one thread (a single
+//! `#[test]`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sockeye_proto::{Config, Connection, Event, MessageKind, Role, XorShift};
+
+/// Counts allocations and reallocations, then defers to the system
+/// allocator.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the
+// `GlobalAlloc` contract; the counter is a side effect only.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+const MESSAGES: usize = 10_000;
+/// Messages per read: a busy connection gets several frames per read.
+const PER_READ: usize = 10;
+/// What "a small constant" may be: allocations that do not grow with the
+/// number of messages (e.g. a buffer reallocated once).
+const SLACK: usize = 4;
+
+fn client() -> Connection {
+    Connection::open(
+        Role::Client,
+        Config::default(),
+        Some(Box::new(XorShift::new(3))),
+    )
+}
+
+fn server() -> Connection {
+    Connection::open(Role::Server, Config::default(), None)
+}
+
+/// `PER_READ` messages as one read's worth of wire bytes, sent by `sender`.
+fn wire(sender: &mut Connection, kind: MessageKind, payload: &str) -> Vec<u8> {
+    for _ in 0..PER_READ {
+        match kind {
+            MessageKind::Text => sender.send_text(payload),
+            MessageKind::Binary => sender.send_binary(payload.as_bytes()),
+        }
+        .unwrap();
+    }
+    sender.take_output()
+}
+
+/// Feeds `reads` copies of `bytes` and polls every event, dropping each.
+/// Each copy arrives in two reads cut inside a frame, so a partial frame is
+/// left in the buffer between reads, as with a real transport.
+fn receive(conn: &mut Connection, bytes: &[u8], reads: usize) -> usize {
+    let mut messages = 0;
+    let (first, second) = bytes.split_at(bytes.len() / 2 + 3);
+    for _ in 0..reads {
+        for piece in [first, second] {
+            conn.feed(piece);
+            while let Some(event) = conn.poll_event().unwrap() {
+                match event {
+                    Event::Text(t) => assert!(!t.is_empty()),
+                    Event::Binary(b) => assert!(!b.is_empty()),
+                    other => panic!("unexpected {other:?}"),
+                }
+                messages += 1;
+            }
+        }
+    }
+    messages
+}
+
+/// Sends `count` messages, draining the output every `PER_READ` of them.
+fn send(conn: &mut Connection, kind: MessageKind, payload: &str, count: usize) {
+    for i in 0..count {
+        match kind {
+            MessageKind::Text => conn.send_text(payload),
+            MessageKind::Binary => conn.send_binary(payload.as_bytes()),
+        }
+        .unwrap();
+        if i % PER_READ == PER_READ - 1 {
+            loop {
+                let mut slots: [&[u8]; 8] = [&[]; 8];
+                let n = conn.output_chunks(&mut slots);
+                if n == 0 {
+                    break;
+                }
+                let len = slots[..n].iter().map(|s| s.len()).sum();
+                conn.consume_output(len);
+            }
+        }
+    }
+}
+
+/// Allocations made by `f` for `MESSAGES` messages after running it once to
+/// warm up; and, to show the count does not grow with the messages, for
+/// twice as many right after.
+fn steady_state(mut f: impl FnMut(usize)) -> (usize, usize) {
+    f(MESSAGES / 10);
+    let before = allocations();
+    f(MESSAGES);
+    let once = allocations() - before;
+    let before = allocations();
+    f(2 * MESSAGES);
+    (once, allocations() - before)
+}
+
+#[test]
+fn no_allocation_per_small_message() {
+    let mut report = Vec::new();
+    for (kind, payload) in [
+        (MessageKind::Binary, "0123456789abcdef"),
+        (MessageKind::Text, "a 125-byte text message with some multi-byte characters — é, ж, €, 中 — padded out with ASCII to exactly that: ....."),
+    ] {
+        assert!(payload.len() == 16 || payload.len() == 125, "{}", payload.len());
+        let masked = wire(&mut client(), kind, payload);
+        let unmasked = wire(&mut server(), kind, payload);
+
+        let mut srv = server();
+        let n = steady_state(|m| assert_eq!(receive(&mut srv, &masked, m / PER_READ), m));
+        report.push((kind, payload.len(), "server receive (masked)", n));
+
+        let mut cli = client();
+        let n = steady_state(|m| assert_eq!(receive(&mut cli, &unmasked, m / PER_READ), m));
+        report.push((kind, payload.len(), "client receive (unmasked)", n));
+
+        let mut srv = server();
+        let n = steady_state(|m| send(&mut srv, kind, payload, m));
+        report.push((kind, payload.len(), "server send", n));
+
+        let mut cli = client();
+        let n = steady_state(|m| send(&mut cli, kind, payload, m));
+        report.push((kind, payload.len(), "client send (masked)", n));
+    }
+    for (kind, len, what, (once, twice)) in &report {
+        println!(
+            "{kind:?} {len} B, {what}: {once} allocations for {MESSAGES} messages, \
+             {twice} for {}",
+            2 * MESSAGES
+        );
+    }
+    for (kind, len, what, (once, twice)) in report {
+        assert!(
+            once <= SLACK && twice <= SLACK,
+            "{kind:?} {len} B, {what}: {once} allocations for {MESSAGES} messages, \
+             {twice} for {}",
+            2 * MESSAGES
+        );
+    }
+}
