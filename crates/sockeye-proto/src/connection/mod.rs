@@ -434,6 +434,9 @@ impl Connection {
     /// HTTP error response is already queued).
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
         if self.failed {
+            // Nothing is read after a failure: drop what was fed since, so
+            // a caller that keeps feeding cannot grow the buffer unbounded.
+            self.rx.clear();
             return Ok(None);
         }
         match &mut self.phase {

@@ -881,3 +881,29 @@ fn plain_http_request_can_be_answered() {
     assert!(out.ends_with("\r\n\r\n<p>hi</p>"), "{out}");
     assert_eq!(server.state(), State::Closed);
 }
+
+/// Found by fuzzing (connection_server): once failed (a protocol error, or
+/// an HTTP answer to a plain request), the connection kept every byte fed
+/// to it afterwards, without bound.
+#[test]
+fn input_after_failure_is_dropped() {
+    let mut server = Connection::open(Role::Server, Config::default(), None);
+    server.feed(&[0x81, 0x00]); // unmasked client frame: 1002
+    assert!(matches!(
+        server.poll_event(),
+        Err(Error::Protocol(ProtocolError::UnmaskedFrame))
+    ));
+    let mut http = Connection::server(Config::default());
+    http.feed(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    assert!(matches!(http.poll_event(), Ok(Some(Event::HttpRequest(_)))));
+    http.decide(&Decision::respond(200)).unwrap();
+    for conn in [&mut server, &mut http] {
+        assert_eq!(conn.state(), State::Closed);
+        for _ in 0..100 {
+            conn.feed(&[0x81; 1000]);
+            conn.input_buffer().extend_from_slice(&[0x81; 1000]);
+            assert!(matches!(conn.poll_event(), Ok(None)));
+            assert!(conn.input_buffer().is_empty());
+        }
+    }
+}
