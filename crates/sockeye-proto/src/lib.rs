@@ -21,7 +21,9 @@
 //! * [`extension`] — the hook a per-message extension (permessage-deflate)
 //!   plugs into;
 //! * [`connection`] — the state machine of one connection, from the
-//!   handshake to the end of the closing handshake.
+//!   handshake to the end of the closing handshake;
+//! * [`prepared`] — a message encoded once and queued on many connections
+//!   (broadcast).
 //!
 //! ## Driving a connection by hand
 //!
@@ -69,6 +71,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 pub mod message;
+pub mod prepared;
 pub mod rand;
 pub mod url;
 pub mod utf8;
@@ -83,6 +86,7 @@ pub use connection::SendOptions;
 pub use connection::{Connection, Decision, Event, MessageKind, Role, State};
 pub use error::{Error, ProtocolError, SendError};
 pub use message::Message;
+pub use prepared::PreparedMessage;
 pub use rand::{RandomSource, XorShift};
 pub use url::{UrlError, WsUrl};
 pub use utf8::Utf8Bytes;

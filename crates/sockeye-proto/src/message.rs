@@ -69,6 +69,49 @@ impl Message {
         }
     }
 
+    /// Whether this is a ping.
+    pub fn is_ping(&self) -> bool {
+        matches!(self, Message::Ping(_))
+    }
+
+    /// Whether this is a pong.
+    pub fn is_pong(&self) -> bool {
+        matches!(self, Message::Pong(_))
+    }
+
+    /// The bytes, if this is a binary message.
+    pub fn as_binary(&self) -> Option<&Bytes> {
+        match self {
+            Message::Binary(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is a text message, without copying.
+    pub fn into_text(self) -> Option<Utf8Bytes> {
+        match self {
+            Message::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a binary message, without copying.
+    pub fn into_binary(self) -> Option<Bytes> {
+        match self {
+            Message::Binary(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The close frame (code and reason), if this is a close message that
+    /// carries one.
+    pub fn close_frame(&self) -> Option<&CloseFrame> {
+        match self {
+            Message::Close(frame) => frame.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The payload bytes (empty for a close frame).
     pub fn as_bytes(&self) -> &[u8] {
         match self {
@@ -164,12 +207,39 @@ le_bytes!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn numeric_arrays_are_little_endian() {
         let m = Message::from_le(&[1.0f32, -2.5]);
         assert_eq!(m.as_bytes(), &[0, 0, 0x80, 0x3f, 0, 0, 0x20, 0xc0]);
         assert!(m.is_binary());
+    }
+
+    #[test]
+    fn accessors() {
+        let t = Message::text("hi");
+        assert_eq!(t.as_binary(), None);
+        assert_eq!(t.clone().into_text().unwrap(), "hi");
+        assert_eq!(t.into_binary(), None);
+        let b = Message::binary(vec![1u8, 2]);
+        assert_eq!(b.as_binary().map(|b| &b[..]), Some(&[1u8, 2][..]));
+        assert_eq!(
+            b.clone().into_binary().unwrap(),
+            Bytes::from_static(&[1, 2])
+        );
+        assert!(b.into_text().is_none());
+        assert!(Message::Ping(Bytes::new()).is_ping());
+        assert!(Message::Pong(Bytes::new()).is_pong());
+        let frame = CloseFrame {
+            code: crate::CloseCode::NORMAL,
+            reason: "bye".into(),
+        };
+        assert_eq!(
+            Message::Close(Some(frame.clone())).close_frame(),
+            Some(&frame)
+        );
+        assert_eq!(Message::Close(None).close_frame(), None);
     }
 
     #[test]

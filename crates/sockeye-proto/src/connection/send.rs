@@ -5,6 +5,7 @@ use crate::close::{CloseCode, CloseFrame};
 use crate::error::SendError;
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
+use crate::prepared::PreparedMessage;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
 
@@ -76,6 +77,40 @@ impl Connection {
         options: SendOptions,
     ) -> Result<(), SendError> {
         self.send_data(kind, Payload::Shared(payload), options)
+    }
+
+    /// Queues a message encoded once for many connections (a broadcast).
+    ///
+    /// A server without a per-message extension queues the prepared frame
+    /// itself: a large one as a shared chunk (no copy, only a reference
+    /// count), a small one copied into the write buffer like any small
+    /// frame. A client (which must mask) or a connection whose extension
+    /// transforms messages (compression) frames the payload as
+    /// [`send_message`](Self::send_message) does. Fails like `send_message`
+    /// when the connection cannot send, or while a fragmented message is in
+    /// progress.
+    pub fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), SendError> {
+        self.check_no_fragment()?;
+        if self.role == Role::Client || self.extension.is_some() {
+            return self.send_data(
+                message.kind(),
+                Payload::Shared(message.payload()),
+                SendOptions::default(),
+            );
+        }
+        self.check_can_send()?;
+        self.flush_pending_pong();
+        let frame = message.frame();
+        if frame.len() >= self.config.zero_copy_threshold {
+            if !self.tx_buf.is_empty() {
+                let head = self.tx_buf.split().freeze();
+                self.tx_chunks.push_back(head);
+            }
+            self.tx_chunks.push_back(frame.clone());
+        } else {
+            self.tx_buf.extend_from_slice(frame);
+        }
+        Ok(())
     }
 
     /// Queues a ping with up to 125 bytes of payload.

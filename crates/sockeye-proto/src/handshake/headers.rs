@@ -43,6 +43,13 @@ impl Headers {
         });
     }
 
+    /// Appends a field whose value arrived as raw bytes, decoded as the
+    /// handshake parsers decode them: UTF-8 when it is, else one char per
+    /// byte (latin-1), without surrounding spaces and tabs.
+    pub fn push_bytes(&mut self, name: impl Into<String>, value: &[u8]) {
+        self.push(name, decode_value(value));
+    }
+
     /// The value of the first field called `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.list

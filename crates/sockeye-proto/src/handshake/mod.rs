@@ -45,7 +45,7 @@ pub use grammar::{parse_extensions, parse_protocols, Expected, ExtensionOffer, H
 pub use head::HandshakeLimits;
 pub use headers::{Header, Headers};
 pub use response::{reason_phrase, reject_response};
-pub use server::{HttpRequest, Request, ServerHandshake};
+pub use server::{validate_request, HttpRequest, Request, ServerHandshake};
 
 /// The magic GUID of RFC 6455 §1.3, appended to `Sec-WebSocket-Key` before
 /// hashing to form `Sec-WebSocket-Accept`.

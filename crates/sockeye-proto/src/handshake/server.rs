@@ -132,6 +132,25 @@ impl Request {
         extensions: &[ExtensionOffer],
         extra: &Headers,
     ) -> Result<Vec<u8>, HandshakeError> {
+        let headers = self.accept_headers(protocol, extensions, extra)?;
+        let mut out = Vec::with_capacity(160);
+        write_status_line(&mut out, 101);
+        for h in &headers {
+            write_field(&mut out, &h.name, &h.value);
+        }
+        out.extend_from_slice(b"\r\n");
+        Ok(out)
+    }
+
+    /// The header fields of the `101 Switching Protocols` response that
+    /// [`accept_response`](Self::accept_response) writes, checked the same
+    /// way, for an HTTP server that writes the response itself (hyper).
+    pub fn accept_headers(
+        &self,
+        protocol: Option<&str>,
+        extensions: &[ExtensionOffer],
+        extra: &Headers,
+    ) -> Result<Headers, HandshakeError> {
         if let Some(p) = protocol {
             if !self.protocols.iter().any(|offered| offered == p) {
                 return Err(HandshakeError::ProtocolNotOffered(String::from(p)));
@@ -142,29 +161,23 @@ impl Request {
         }
         check_headers(extra, &ACCEPT_RESERVED)?;
 
-        let mut out = Vec::with_capacity(160);
-        write_status_line(&mut out, 101);
-        write_field(&mut out, "Upgrade", "websocket");
-        write_field(&mut out, "Connection", "Upgrade");
-        write_field(
-            &mut out,
-            "Sec-WebSocket-Accept",
-            &accept_key(self.key.as_bytes()),
-        );
+        let mut out = Headers::new();
+        out.push("Upgrade", "websocket");
+        out.push("Connection", "Upgrade");
+        out.push("Sec-WebSocket-Accept", accept_key(self.key.as_bytes()));
         if let Some(p) = protocol {
-            write_field(&mut out, "Sec-WebSocket-Protocol", p);
+            out.push("Sec-WebSocket-Protocol", p);
         }
         if !extensions.is_empty() {
             let value: Vec<String> = extensions
                 .iter()
                 .map(ExtensionOffer::to_header_value)
                 .collect();
-            write_field(&mut out, "Sec-WebSocket-Extensions", &value.join(", "));
+            out.push("Sec-WebSocket-Extensions", value.join(", "));
         }
         for h in extra {
-            write_field(&mut out, &h.name, &h.value);
+            out.push(h.name.clone(), h.value.clone());
         }
-        out.extend_from_slice(b"\r\n");
         Ok(out)
     }
 }
@@ -196,6 +209,23 @@ fn parse_request(scanner: &HeadScanner) -> Result<Request, HandshakeError> {
         .iter()
         .map(|h| (h.name, decode_value(h.value)))
         .collect();
+    validate_request(method, target, parsed.version == Some(1), headers)
+}
+
+/// Validates an upgrade request that another HTTP parser already took
+/// apart (an HTTP server such as hyper): the same checks, in the same
+/// order, as [`ServerHandshake`] makes on raw bytes. `http11` says whether
+/// the request was HTTP/1.1; `headers` are its fields in order (decode raw
+/// values with [`Headers::push_bytes`]).
+///
+/// A request without an `Upgrade` header is
+/// [`HandshakeError::NotAnUpgrade`], carrying the plain HTTP request.
+pub fn validate_request(
+    method: &str,
+    target: &str,
+    http11: bool,
+    headers: Headers,
+) -> Result<Request, HandshakeError> {
     if headers.count("Upgrade") == 0 {
         // A plain HTTP request: the application may answer it (a page, a
         // health check); by default it gets 426 Upgrade Required.
@@ -210,7 +240,7 @@ fn parse_request(scanner: &HeadScanner) -> Result<Request, HandshakeError> {
             },
         )));
     }
-    if parsed.version != Some(1) {
+    if !http11 {
         return Err(HandshakeError::NotHttp11);
     }
     if method != "GET" {
@@ -851,5 +881,68 @@ mod tests {
                 _ => prop_assert!(false, "{:?} vs {:?}", whole, split),
             }
         }
+    }
+
+    /// The request split into the parts an HTTP server hands over.
+    fn parts_of(raw: &str) -> (String, String, Headers) {
+        let first = raw.split("\r\n").next().unwrap();
+        let mut words = first.split(' ');
+        let method = words.next().unwrap().to_string();
+        let target = words.next().unwrap().to_string();
+        let mut headers = Headers::new();
+        for (name, value) in parse_headers_of(raw).iter().map(|h| (&h.name, &h.value)) {
+            headers.push_bytes(name.clone(), value.as_bytes());
+        }
+        (method, target, headers)
+    }
+
+    #[test]
+    fn validate_request_agrees_with_the_byte_parser() {
+        let cases = [
+            String::from(RFC_REQUEST),
+            replace("Sec-WebSocket-Version", "Sec-WebSocket-Version: 12"),
+            replace("Sec-WebSocket-Key", "Sec-WebSocket-Key: short"),
+            replace("Upgrade", "Upgrade: h2c"),
+            replace("Upgrade", ""),
+            replace("Connection", "Connection: keep-alive"),
+            replace("Host", ""),
+            replace("Sec-WebSocket-Protocol", "Sec-WebSocket-Protocol: a b"),
+            RFC_REQUEST.replacen("GET", "POST", 1),
+        ];
+        for raw in cases {
+            let (method, target, headers) = parts_of(&raw);
+            let from_parts = validate_request(&method, &target, true, headers);
+            assert_eq!(from_parts, parse(&raw), "{raw}");
+        }
+        let (method, target, headers) = parts_of(RFC_REQUEST);
+        assert_eq!(
+            validate_request(&method, &target, false, headers),
+            Err(HandshakeError::NotHttp11)
+        );
+    }
+
+    #[test]
+    fn accept_headers_match_the_response() {
+        let r = parse(RFC_REQUEST).unwrap();
+        let mut extra = Headers::new();
+        extra.push("Set-Cookie", "a=b");
+        let headers = r.accept_headers(Some("superchat"), &[], &extra).unwrap();
+        assert_eq!(
+            headers.get("sec-websocket-accept"),
+            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        );
+        assert_eq!(headers.get("Sec-WebSocket-Protocol"), Some("superchat"));
+        assert_eq!(headers.get("set-cookie"), Some("a=b"));
+        let response = r.accept_response(Some("superchat"), &[], &extra).unwrap();
+        let text = core::str::from_utf8(&response).unwrap();
+        for h in &headers {
+            assert!(text.contains(&format!("{}: {}\r\n", h.name, h.value)));
+        }
+        assert!(r
+            .accept_headers(Some("other"), &[], &Headers::new())
+            .is_err());
+        let mut bad = Headers::new();
+        bad.push("Upgrade", "x");
+        assert!(r.accept_headers(None, &[], &bad).is_err());
     }
 }
