@@ -61,6 +61,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod byte_stream;
 mod client_stream;
 mod handshake;
 mod io;
@@ -68,6 +69,7 @@ mod stream;
 #[cfg(feature = "rustls")]
 pub mod tls;
 
+pub use byte_stream::ByteStream;
 pub use client_stream::{connect_stream, MaybeTlsStream};
 pub use handshake::{
     accept, accept_with, accept_with_options, client_handshake, connect, connect_with,
@@ -84,5 +86,5 @@ pub use sockeye_proto::{
 /// The sans-I/O protocol core, for what this crate does not wrap.
 pub use sockeye_std::proto;
 pub use sockeye_std::{
-    ClientOptions, Error, HttpHandler, PeerAddr, Result, ServerOptions, UpgradeRequest,
+    ClientOptions, Error, Framing, HttpHandler, PeerAddr, Result, ServerOptions, UpgradeRequest,
 };

@@ -343,6 +343,12 @@ impl<T: AsyncTransport> RecvHalf<T> {
         result
     }
 
+    /// Runs `f` on the connection (for example to queue a heartbeat ping
+    /// or a broadcast message; the next `poll_recv` writes it).
+    pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        f(&mut lock(&self.0).driver.conn)
+    }
+
     /// Puts the halves back together. Fails (returning both) if they come
     /// from different connections.
     pub fn reunite(

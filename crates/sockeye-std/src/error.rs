@@ -45,6 +45,12 @@ pub enum Error {
     ConnectionClosed,
     /// The transport ended without a closing handshake (close code 1006).
     UnexpectedEof,
+    /// The heartbeat's ping went unanswered for a whole interval: the peer
+    /// is gone, and the connection was dropped (ws's `terminate`).
+    HeartbeatTimeout,
+    /// The peer read too slowly: more broadcast output than the server's
+    /// limit was waiting for it, so it was disconnected.
+    SlowPeer,
 }
 
 impl Error {
@@ -71,7 +77,9 @@ impl Error {
     pub fn close_code(&self) -> Option<CloseCode> {
         match self {
             Error::Protocol(e) => Some(e.close_code()),
-            Error::UnexpectedEof => Some(CloseCode::ABNORMAL),
+            Error::UnexpectedEof | Error::HeartbeatTimeout | Error::SlowPeer => {
+                Some(CloseCode::ABNORMAL)
+            }
             _ => None,
         }
     }
@@ -102,6 +110,8 @@ impl fmt::Display for Error {
             }
             Error::ConnectionClosed => f.write_str("the connection is closed"),
             Error::UnexpectedEof => f.write_str("the connection ended without a closing handshake"),
+            Error::HeartbeatTimeout => f.write_str("the peer stopped answering pings"),
+            Error::SlowPeer => f.write_str("the peer read too slowly and was disconnected"),
         }
     }
 }

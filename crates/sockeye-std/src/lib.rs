@@ -26,9 +26,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod byte_stream;
 mod client;
 pub mod driver;
 mod error;
+mod forwarded;
 #[cfg(any(feature = "async-std", feature = "smol"))]
 mod futures_peer;
 mod options;
@@ -45,6 +47,7 @@ mod tokio_peer;
 mod transport;
 mod websocket;
 
+pub use byte_stream::{ByteStream, ByteStreamCore, Framing, MessageChannel};
 pub use client::{client_handshake, connect, connect_stream, connect_tcp, connect_with};
 pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
