@@ -83,10 +83,7 @@ where
     let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
     loop {
         if let Event::Connected(response) = poll_fn(|cx| driver.poll_handshake(cx)).await? {
-            let ws = WebSocketStream {
-                driver,
-                close_timeout: options.close_timeout,
-            };
+            let ws = WebSocketStream::new(driver, options.close_timeout);
             return Ok((ws, *response));
         }
     }

@@ -68,8 +68,14 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod byte_stream;
 mod client;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod io;
+mod keepalive;
+mod outbox;
+mod serve;
 mod server;
 mod split;
 mod stream;
@@ -78,7 +84,9 @@ mod timeout;
 pub mod tls;
 mod websocket;
 
+pub use byte_stream::ByteStream;
 pub use client::{client_handshake, connect, connect_with};
+pub use serve::{accept_async, Client, ClientId, Clients, Server, ShutdownHandle, Verdict};
 pub use server::{accept, accept_with, accept_with_options};
 pub use split::{ReuniteError, WebSocketReader, WebSocketWriter};
 pub use stream::{connect_stream, MaybeTlsStream};
@@ -88,8 +96,9 @@ pub use websocket::WebSocketStream;
 /// crate does not re-export.
 pub use sockeye_std::proto;
 
+pub use sockeye_proto::{Bytes, MessageKind, PreparedMessage, Utf8Bytes};
 pub use sockeye_std::{
-    ClientOptions, CloseCode, CloseFrame, Config, Decision, Error, Headers, HttpHandler,
+    ClientOptions, CloseCode, CloseFrame, Config, Decision, Error, Framing, Headers, HttpHandler,
     HttpRequest, Message, PeerAddr, ProtocolVersion, Request, Response, Result, ServerOptions,
     UpgradeRequest,
 };

@@ -1,12 +1,9 @@
 //! Accepting connections as a server.
 
-use crate::io::TokioIo;
-use crate::timeout::with_handshake_timeout;
+use crate::serve::{accept_async, Verdict};
 use crate::websocket::WebSocketStream;
-use sockeye_proto::{Connection, Decision, Event};
-use sockeye_std::driver::Driver;
-use sockeye_std::{Error, PeerAddr, Result, ServerOptions, UpgradeRequest};
-use std::future::poll_fn;
+use sockeye_proto::Decision;
+use sockeye_std::{PeerAddr, Result, ServerOptions, UpgradeRequest};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Accepts a WebSocket upgrade on `stream` with default options, taking
@@ -65,33 +62,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
-    let _ = stream.set_nodelay(options.nodelay);
-    let conn = Connection::server(options.config.clone());
-    let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
-    driver.set_http_handler(options.http_handler.clone());
-    with_handshake_timeout(options.handshake_timeout, async {
-        let request = loop {
-            if let Event::Request(request) = poll_fn(|cx| driver.poll_handshake(cx)).await? {
-                break *request;
-            }
-        };
-        let upgrade = UpgradeRequest {
-            peer_addr: driver.io.0.peer_addr(),
-            request,
-        };
-        let decision = callback(&upgrade);
-        driver.conn.decide(&decision)?;
-        // A rejected connection is failed: the flush also shuts the
-        // transport down.
-        poll_fn(|cx| driver.poll_flush(cx)).await?;
-        match decision {
-            Decision::Reject { status, .. } => Err(Error::Rejected { status }),
-            Decision::Accept { .. } => Ok(()),
-        }
-    })
-    .await?;
-    Ok(WebSocketStream {
-        driver,
-        close_timeout: options.close_timeout,
-    })
+    let decide = |request: &UpgradeRequest| std::future::ready(Verdict::from(callback(request)));
+    let (ws, _request, ()) = accept_async(stream, options, decide).await?;
+    Ok(ws)
 }

@@ -1,6 +1,7 @@
 //! Independently owned read and write halves.
 
 use crate::io::TokioIo;
+use crate::keepalive::Extras;
 use crate::websocket::WebSocketStream;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -19,6 +20,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub struct WebSocketReader<S> {
     half: RecvHalf<TokioIo<S>>,
     close_timeout: Duration,
+    /// Heartbeat and server mailbox, moved here by `split`.
+    pub(crate) extras: Extras,
 }
 
 /// The sending half of a [`WebSocketStream`], made by
@@ -63,13 +66,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
         WebSocketReader {
             half,
             close_timeout,
+            extras: Extras::default(),
         }
     }
 
     /// Receives the next message: `None` once the connection is closed.
     /// Cancel-safe; see [`WebSocketStream::recv`].
     pub async fn recv(&mut self) -> Option<Result<Message>> {
-        poll_fn(|cx| self.half.poll_recv(cx)).await
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// The poll form of [`recv`](Self::recv).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        if self.extras.ended {
+            return Poll::Ready(None);
+        }
+        let extras = &mut self.extras;
+        if let Err(e) = self
+            .half
+            .with_connection(|conn| extras.before_recv(cx, conn))
+        {
+            self.extras.ended = true;
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = self.half.poll_recv(cx);
+        self.extras.after_recv(&result);
+        result
     }
 
     /// Puts the halves back together into one [`WebSocketStream`]. Fails,
@@ -80,15 +102,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
     ) -> Result<WebSocketStream<S>, ReuniteError<S>> {
         let close_timeout = self.close_timeout;
         let writer_timeout = writer.close_timeout;
+        let extras = self.extras;
         match self.half.reunite(writer.half) {
-            Ok(driver) => Ok(WebSocketStream {
-                driver,
-                close_timeout,
-            }),
-            Err((recv, send)) => Err(ReuniteError(
-                WebSocketReader::new(recv, close_timeout),
-                WebSocketWriter::new(send, writer_timeout),
-            )),
+            Ok(driver) => {
+                let mut ws = WebSocketStream::new(driver, close_timeout);
+                ws.extras = extras;
+                Ok(ws)
+            }
+            Err((recv, send)) => {
+                let mut reader = WebSocketReader::new(recv, close_timeout);
+                reader.extras = extras;
+                Err(ReuniteError(
+                    reader,
+                    WebSocketWriter::new(send, writer_timeout),
+                ))
+            }
         }
     }
 }
@@ -133,7 +161,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketReader<S> {
     type Item = Result<Message>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.half.poll_recv(cx)
+        self.get_mut().poll_recv(cx)
     }
 }
 

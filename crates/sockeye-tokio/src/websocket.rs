@@ -1,6 +1,7 @@
 //! The connection type: receive, send, close, split.
 
 use crate::io::TokioIo;
+use crate::keepalive::Extras;
 use crate::split::{WebSocketReader, WebSocketWriter};
 use bytes::Bytes;
 use futures_core::Stream;
@@ -31,6 +32,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub struct WebSocketStream<S> {
     pub(crate) driver: Driver<TokioIo<S>>,
     pub(crate) close_timeout: Duration,
+    /// Heartbeat and server mailbox.
+    pub(crate) extras: Extras,
 }
 
 impl<S> std::fmt::Debug for WebSocketStream<S> {
@@ -53,10 +56,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         write_buffer_limit: usize,
         close_timeout: Duration,
     ) -> Self {
-        WebSocketStream {
-            driver: Driver::new(TokioIo(stream), conn, write_buffer_limit),
+        WebSocketStream::new(
+            Driver::new(TokioIo(stream), conn, write_buffer_limit),
             close_timeout,
+        )
+    }
+
+    pub(crate) fn new(driver: Driver<TokioIo<S>>, close_timeout: Duration) -> Self {
+        WebSocketStream {
+            driver,
+            close_timeout,
+            extras: Extras::default(),
         }
+    }
+
+    /// Sends a ping every `interval` while the connection receives, and
+    /// drops a peer that sends nothing back (no pong, no message) for a
+    /// whole interval after a ping: [`recv`](Self::recv) then returns
+    /// [`Error::HeartbeatTimeout`] and the transport is shut down. This is
+    /// ws's `isAlive` heartbeat recipe, built in; `None` turns it off.
+    ///
+    /// The timer runs inside `recv` (and the `Stream`): keep receiving, as
+    /// every connection should, for the heartbeat to work.
+    pub fn set_heartbeat(&mut self, interval: Option<Duration>) {
+        self.extras.set_heartbeat(interval);
+    }
+
+    /// [`set_heartbeat`](Self::set_heartbeat) as a builder:
+    /// `connect(url).await?.0.heartbeat(Duration::from_secs(30))`.
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.set_heartbeat(Some(interval));
+        self
     }
 
     /// Receives the next message: `None` once the connection is closed.
@@ -75,7 +105,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// The poll form of [`recv`](Self::recv), for hand-written futures.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        self.driver.poll_recv(cx, true)
+        if self.extras.ended {
+            return Poll::Ready(None);
+        }
+        if let Err(e) = self.extras.before_recv(cx, &mut self.driver.conn) {
+            self.extras.ended = true;
+            // Terminate: no closing handshake with a dead or slow peer.
+            let _ = self.driver.poll_shutdown(cx);
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = self.driver.poll_recv(cx, true);
+        self.extras.after_recv(&result);
+        result
     }
 
     /// Sends a message (text from `&str`/`String`, binary from
@@ -140,10 +181,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Put them back together with [`WebSocketReader::reunite`].
     pub fn split(self) -> (WebSocketReader<S>, WebSocketWriter<S>) {
         let (recv, send) = driver::split(self.driver);
-        (
-            WebSocketReader::new(recv, self.close_timeout),
-            WebSocketWriter::new(send, self.close_timeout),
-        )
+        let mut reader = WebSocketReader::new(recv, self.close_timeout);
+        reader.extras = self.extras;
+        (reader, WebSocketWriter::new(send, self.close_timeout))
     }
 }
 
@@ -180,7 +220,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
     type Item = Result<Message>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().driver.poll_recv(cx, true)
+        self.get_mut().poll_recv(cx)
     }
 }
 

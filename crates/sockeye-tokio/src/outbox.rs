@@ -1,0 +1,95 @@
+//! Messages queued on a connection from outside its task: broadcasts and
+//! the server's shutdown close. The connection's task writes them the next
+//! time it receives.
+
+use sockeye_proto::{CloseCode, Connection, PreparedMessage};
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Waker};
+
+/// A connection's mailbox, shared between its task and the server.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+    /// The most output (mailbox and the connection's own queue) a peer may
+    /// leave unread before it is disconnected.
+    limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    queue: VecDeque<PreparedMessage>,
+    queued_bytes: usize,
+    /// The connection's own output queue when last drained.
+    backlog: usize,
+    close: Option<(CloseCode, String)>,
+    overflow: bool,
+    waker: Option<Waker>,
+}
+
+impl Outbox {
+    pub(crate) fn new(limit: usize) -> Self {
+        Outbox {
+            state: Mutex::new(State::default()),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a broadcast message. Returns `false` (and marks the peer as
+    /// too slow) when that would exceed the limit.
+    pub(crate) fn push(&self, message: &PreparedMessage) -> bool {
+        let mut state = self.lock();
+        if state.overflow || state.close.is_some() {
+            return false;
+        }
+        let frame_len = message.frame().len();
+        if state.queued_bytes + state.backlog + frame_len > self.limit {
+            state.overflow = true;
+            state.queue.clear();
+        } else {
+            state.queued_bytes += frame_len;
+            state.queue.push_back(message.clone());
+        }
+        let queued = !state.overflow;
+        if let Some(w) = state.waker.take() {
+            w.wake();
+        }
+        queued
+    }
+
+    /// Asks the connection to start the closing handshake.
+    pub(crate) fn request_close(&self, code: CloseCode, reason: &str) {
+        let mut state = self.lock();
+        state.close = Some((code, reason.into()));
+        if let Some(w) = state.waker.take() {
+            w.wake();
+        }
+    }
+
+    /// Moves what is queued onto `conn` and remembers `cx` to be woken for
+    /// the next message. Returns `false` if the peer was too slow.
+    pub(crate) fn drain(&self, cx: &Context<'_>, conn: &mut Connection) -> bool {
+        let mut state = self.lock();
+        if state.overflow {
+            return false;
+        }
+        while let Some(message) = state.queue.pop_front() {
+            // A connection that is closing drops broadcasts: nothing to do.
+            let _ = conn.send_prepared(&message);
+        }
+        state.queued_bytes = 0;
+        if let Some((code, reason)) = state.close.take() {
+            let _ = conn.close(code, &reason);
+        }
+        state.backlog = conn.output_len();
+        match &state.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => state.waker = Some(cx.waker().clone()),
+        }
+        true
+    }
+}

@@ -1,0 +1,172 @@
+//! The clients a [`Server`](crate::Server) tracks, and broadcasting to them.
+
+use crate::outbox::Outbox;
+use sockeye_proto::{CloseCode, Message, PreparedMessage};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Identifies one connection of a [`Server`](crate::Server), e.g. to
+/// broadcast to everyone but its sender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+/// One tracked connection.
+#[derive(Debug)]
+struct Entry {
+    outbox: Arc<Outbox>,
+    peer_addr: Option<SocketAddr>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    next_id: AtomicU64,
+    /// Every live connection, tracked or not (the server closes them all
+    /// on shutdown).
+    all: Mutex<HashMap<ClientId, Entry>>,
+}
+
+/// The set of connected clients of a [`Server`](crate::Server) (ws's
+/// `wss.clients`): count them, and broadcast to all of them or to all but
+/// one. Cheap to clone; every clone sees the same set.
+///
+/// Broadcasting encodes the frame once ([`PreparedMessage`]) and queues the
+/// same bytes on every connection; each connection's task writes them while
+/// it receives. A client that leaves more than the server's
+/// `broadcast_limit` unread is disconnected ([`Error::SlowPeer`]) rather
+/// than letting memory grow.
+///
+/// [`Error::SlowPeer`]: crate::Error::SlowPeer
+#[derive(Clone, Debug)]
+pub struct Clients {
+    registry: Arc<Registry>,
+    tracking: bool,
+}
+
+impl Clients {
+    pub(crate) fn new(tracking: bool) -> Self {
+        Clients {
+            registry: Arc::default(),
+            tracking,
+        }
+    }
+
+    fn all(&self) -> MutexGuard<'_, HashMap<ClientId, Entry>> {
+        self.registry.all.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a connection; the guard removes it when dropped.
+    pub(crate) fn register(
+        &self,
+        outbox: Arc<Outbox>,
+        peer_addr: Option<SocketAddr>,
+    ) -> Registration {
+        let id = ClientId(self.registry.next_id.fetch_add(1, Ordering::Relaxed));
+        self.all().insert(id, Entry { outbox, peer_addr });
+        Registration {
+            id,
+            clients: self.clone(),
+        }
+    }
+
+    /// Whether clients are tracked (ws's `clientTracking`). When not,
+    /// [`len`](Self::len) is 0 and broadcasts reach nobody.
+    pub fn is_tracking(&self) -> bool {
+        self.tracking
+    }
+
+    /// How many clients are connected (ws's `wss.clients.size`).
+    pub fn len(&self) -> usize {
+        if self.tracking {
+            self.all().len()
+        } else {
+            0
+        }
+    }
+
+    /// Whether no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The connected clients and their addresses.
+    pub fn list(&self) -> Vec<(ClientId, Option<SocketAddr>)> {
+        if !self.tracking {
+            return Vec::new();
+        }
+        let mut list: Vec<_> = self
+            .all()
+            .iter()
+            .map(|(id, e)| (*id, e.peer_addr))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// Sends a text or binary message to every client; returns how many it
+    /// was queued for. Control messages are not broadcast (returns 0).
+    pub fn broadcast(&self, message: impl Into<Message>) -> usize {
+        match PreparedMessage::from_message(message.into()) {
+            Some(prepared) => self.broadcast_prepared(&prepared, None),
+            None => 0,
+        }
+    }
+
+    /// Sends a text or binary message to every client but `except` (ws's
+    /// "broadcast to all other clients" recipe).
+    pub fn broadcast_except(&self, except: ClientId, message: impl Into<Message>) -> usize {
+        match PreparedMessage::from_message(message.into()) {
+            Some(prepared) => self.broadcast_prepared(&prepared, Some(except)),
+            None => 0,
+        }
+    }
+
+    /// Queues an already encoded message on every client but `except`.
+    pub fn broadcast_prepared(&self, message: &PreparedMessage, except: Option<ClientId>) -> usize {
+        if !self.tracking {
+            return 0;
+        }
+        self.all()
+            .iter()
+            .filter(|(id, _)| Some(**id) != except)
+            .filter(|(_, entry)| entry.outbox.push(message))
+            .count()
+    }
+
+    /// Sends a text or binary message to one client; `false` if it is gone.
+    pub fn send_to(&self, id: ClientId, message: impl Into<Message>) -> bool {
+        let Some(prepared) = PreparedMessage::from_message(message.into()) else {
+            return false;
+        };
+        match self.all().get(&id) {
+            Some(entry) if self.tracking => entry.outbox.push(&prepared),
+            _ => false,
+        }
+    }
+
+    /// Starts the closing handshake on every connection (tracked or not).
+    pub(crate) fn close_all(&self, code: CloseCode, reason: &str) {
+        for entry in self.all().values() {
+            entry.outbox.request_close(code, reason);
+        }
+    }
+
+    /// How many connections are open, tracked or not.
+    pub(crate) fn live(&self) -> usize {
+        self.all().len()
+    }
+}
+
+/// Removes a connection from [`Clients`] when dropped.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    pub(crate) id: ClientId,
+    clients: Clients,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.clients.all().remove(&self.id);
+    }
+}

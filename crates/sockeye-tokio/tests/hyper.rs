@@ -1,0 +1,128 @@
+//! The hyper integration: upgrades, bytes pipelined behind the request,
+//! plain HTTP on the same port, rejections.
+#![cfg(feature = "hyper")]
+
+#[path = "../examples/hyper_upgrade.rs"]
+mod hyper_upgrade;
+
+use sockeye_tokio::proto::handshake::ClientRequest;
+use sockeye_tokio::proto::{Connection, Event, XorShift};
+use sockeye_tokio::Config;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn bounded<T>(body: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), body)
+        .await
+        .expect("the test did not finish in time")
+}
+
+#[tokio::test]
+async fn the_example_runs() {
+    bounded(hyper_upgrade::self_test()).await.unwrap();
+}
+
+/// The client writes its request and a text frame in one write: hyper
+/// reads both, and the frame must reach the WebSocket.
+#[tokio::test]
+async fn a_frame_pipelined_behind_the_request_is_kept() {
+    bounded(async {
+        let (addr, server) = hyper_upgrade::start("127.0.0.1:0").await.unwrap();
+        let mut client = Connection::client(
+            &ClientRequest::new("localhost", "/ws"),
+            Config::default(),
+            Box::new(XorShift::new(7)),
+        )
+        .unwrap();
+        let mut bytes = client.take_output();
+        // The frame is queued on the client before the handshake is done,
+        // by a connection opened as if the handshake had happened.
+        let mut early = Connection::open(
+            sockeye_tokio::proto::Role::Client,
+            Config::default(),
+            Some(Box::new(XorShift::new(9))),
+        );
+        early.send_text("early bird").unwrap();
+        bytes.extend_from_slice(&early.take_output());
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(&bytes).await.unwrap();
+        // Read the 101 and the echo of the early frame.
+        let mut echoed = None;
+        let mut buf = vec![0u8; 4096];
+        while echoed.is_none() {
+            let n = tcp.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the server closed");
+            client.feed(&buf[..n]);
+            while let Some(event) = client.poll_event().unwrap() {
+                if let Event::Text(t) = event {
+                    echoed = Some(t.to_string());
+                }
+            }
+        }
+        assert_eq!(echoed.as_deref(), Some("early bird"));
+        server.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_upgrades_get_http_errors() {
+    bounded(async {
+        let (addr, server) = hyper_upgrade::start("127.0.0.1:0").await.unwrap();
+        // Version 12 is not spoken: 426 with the versions that are.
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 12\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = tcp.read(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]).to_lowercase();
+        assert!(answer.starts_with("http/1.1 426"), "{answer}");
+        assert!(answer.contains("sec-websocket-version: 13, 8"), "{answer}");
+        server.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rejections_carry_status_and_headers() {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    use sockeye_tokio::{Decision, ServerOptions};
+    bounded(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let service = service_fn(|mut req| async move {
+                let refuse = |_: &sockeye_tokio::UpgradeRequest| {
+                    Decision::reject(401)
+                        .with_header("WWW-Authenticate", "Basic")
+                        .with_body("who are you?")
+                };
+                let response =
+                    match sockeye_tokio::hyper::upgrade(&mut req, &ServerOptions::new(), refuse) {
+                        Ok((response, _)) => response,
+                        Err(e) => e.into_response(),
+                    };
+                Ok::<_, std::convert::Infallible>(response)
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades()
+                .await;
+        });
+        let err = sockeye_tokio::connect(&format!("ws://{addr}/"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.http_status(), Some(401));
+        let (headers, body) = err.http_response().unwrap();
+        assert_eq!(headers.get("www-authenticate"), Some("Basic"));
+        assert_eq!(body, b"who are you?");
+    })
+    .await;
+}
