@@ -35,6 +35,14 @@ serve:
 interop:
     bash ci/interop.sh
 
+# Fuzz every target for SECONDS each (default 60), one at a time; `just fuzz 600` for ten minutes each.
+fuzz seconds="60":
+    bash ci/fuzz.sh {{seconds}}
+
+# The unit tests that reach unsafe code, under Miri (nightly).
+miri:
+    bash ci/miri.sh
+
 # End-to-end echo benchmarks against tokio-tungstenite, fastwebsockets, tokio-websockets and
 # Node's ws (about 10 minutes; ROUNDS, WARMUP, DURATION, IDLE_CONNS override). Writes
 # benches/e2e/results.json, docs/img/benchmarks.svg and the end-to-end part of docs/benchmarks.md.

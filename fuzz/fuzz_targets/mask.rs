@@ -1,0 +1,56 @@
+//! `mask::apply_mask` applied in arbitrary pieces, from an arbitrary start
+//! offset into the buffer (alignment) and key offset, against a
+//! byte-at-a-time reference. Input: 4 key bytes, the key offset, the buffer
+//! offset, then split points and data as in `sockeye_fuzz::split`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sockeye_proto::mask::apply_mask;
+
+fn reference(buf: &mut [u8], key: [u8; 4], offset: usize) -> usize {
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b ^= key[(offset + i) % 4];
+    }
+    (offset + buf.len()) % 4
+}
+
+fuzz_target!(|input: &[u8]| {
+    let [k0, k1, k2, k3, key_offset, align, rest @ ..] = input else {
+        return;
+    };
+    let key = [*k0, *k1, *k2, *k3];
+    // Any offset, also past 3: it wraps.
+    let key_offset = usize::from(*key_offset);
+    let split = sockeye_fuzz::split(rest);
+
+    // Place the data at an arbitrary alignment inside a larger buffer.
+    let align = usize::from(align % 64);
+    let mut storage = vec![0xA5u8; align + split.data.len() + 64];
+    let region = align..align + split.data.len();
+    storage[region.clone()].copy_from_slice(split.data);
+    let guard = storage.clone();
+
+    let mut pos = region.start;
+    // An empty piece first: it only normalises the offset.
+    let mut off = apply_mask(&mut storage[pos..pos], key, key_offset);
+    assert_eq!(off, key_offset & 3);
+    for chunk in split.chunks() {
+        let end = pos + chunk.len();
+        off = apply_mask(&mut storage[pos..end], key, off);
+        assert!(off < 4);
+        pos = end;
+    }
+    assert_eq!(pos, region.end);
+
+    let mut expected = split.data.to_vec();
+    let ref_off = reference(&mut expected, key, key_offset);
+    assert_eq!(&storage[region.clone()], &expected[..]);
+    assert_eq!(off, ref_off);
+    // Nothing outside the region was touched.
+    assert_eq!(&storage[..region.start], &guard[..region.start]);
+    assert_eq!(&storage[region.end..], &guard[region.end..]);
+
+    // Masking is an involution.
+    apply_mask(&mut storage[region.clone()], key, key_offset);
+    assert_eq!(&storage[region], split.data);
+});
