@@ -1,5 +1,6 @@
 //! Limits and behaviour switches of a connection.
 
+use crate::deflate::DeflateConfig;
 use crate::handshake::HandshakeLimits;
 
 /// Every limit has a safe default and a knob. Build one with
@@ -41,6 +42,14 @@ pub struct Config {
     /// chunk instead of being copied into the write buffer (server role;
     /// clients must mask, which needs a copy). Default: 16 KiB.
     pub zero_copy_threshold: usize,
+    /// permessage-deflate (RFC 7692). `None` (the default): never offered
+    /// and never accepted. `Some`: a client offers it (built from the
+    /// [`DeflateConfig`]) and a server accepts the first acceptable offer.
+    ///
+    /// `Config` serves both roles, so its default is the server's (off, as
+    /// in ws); `sockeye_std::ClientOptions::default()` turns it on for
+    /// clients, which offer compression by default as ws clients do.
+    pub deflate: Option<DeflateConfig>,
 }
 
 impl Default for Config {
@@ -55,6 +64,7 @@ impl Default for Config {
             auto_pong: true,
             streaming: false,
             zero_copy_threshold: 16 << 10,
+            deflate: None,
         }
     }
 }

@@ -20,6 +20,8 @@
 //! * [`handshake`] — the HTTP/1.1 upgrade for both roles;
 //! * [`extension`] — the hook a per-message extension (permessage-deflate)
 //!   plugs into;
+//! * [`deflate`] — permessage-deflate (RFC 7692): negotiation, bounded
+//!   inflation, windows of 8 to 15 bits;
 //! * [`connection`] — the state machine of one connection, from the
 //!   handshake to the end of the closing handshake;
 //! * [`prepared`] — a message encoded once and queued on many connections
@@ -65,6 +67,7 @@ extern crate std;
 pub mod close;
 pub mod config;
 pub mod connection;
+pub mod deflate;
 pub mod error;
 pub mod extension;
 pub mod frame;
@@ -84,6 +87,7 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::SendOptions;
 pub use connection::{Connection, Decision, Event, MessageKind, Role, State};
+pub use deflate::DeflateConfig;
 pub use error::{Error, ProtocolError, SendError};
 pub use message::Message;
 pub use prepared::PreparedMessage;

@@ -28,10 +28,12 @@ mod send;
 
 use crate::close::CloseFrame;
 use crate::config::Config;
+use crate::deflate::{self, PerMessageDeflate};
 use crate::error::{Error, SendError};
 use crate::extension::Extension;
 use crate::handshake::{
-    self, ClientHandshake, ClientRequest, Headers, HttpRequest, Request, Response, ServerHandshake,
+    self, ClientHandshake, ClientRequest, ExtensionOffer, Headers, HttpRequest, Request, Response,
+    ServerHandshake,
 };
 use crate::rand::RandomSource;
 use crate::utf8::{Utf8Bytes, Validator};
@@ -235,6 +237,10 @@ pub struct Connection {
     tx_scratch: BytesMut,
     rng: Option<Box<dyn RandomSource + Send>>,
     extension: Option<Box<dyn Extension>>,
+    /// Client: the permessage-deflate offer sent, to check the answer against.
+    deflate_offer: Option<ExtensionOffer>,
+    /// The extensions in force, as the server answered them.
+    extensions: alloc::vec::Vec<ExtensionOffer>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -274,6 +280,8 @@ impl Connection {
             tx_scratch: BytesMut::new(),
             rng,
             extension: None,
+            deflate_offer: None,
+            extensions: alloc::vec::Vec::new(),
         }
     }
 
@@ -287,6 +295,11 @@ impl Connection {
     /// A client connection whose upgrade request is queued for output. The
     /// 16-byte handshake nonce and every frame's mask key are drawn from
     /// `rng`. It reports [`Event::Connected`] once the server accepts.
+    ///
+    /// With [`Config::deflate`] set, permessage-deflate is offered (after
+    /// the request's own extensions, unless the request already offers it)
+    /// and, when the server accepts it, its response is validated strictly
+    /// and the extension installed before `Connected` is reported.
     pub fn client(
         request: &ClientRequest,
         config: Config,
@@ -294,9 +307,25 @@ impl Connection {
     ) -> Result<Self, handshake::HandshakeError> {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);
-        let (bytes, hs) = request.encode(nonce)?;
+        let is_deflate = |o: &&ExtensionOffer| o.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME);
+        let mut deflate_offer = None;
+        let (bytes, hs) = match &config.deflate {
+            Some(cfg) => match request.extensions.iter().find(is_deflate) {
+                Some(own) => {
+                    deflate_offer = Some(own.clone());
+                    request.encode(nonce)?
+                }
+                None => {
+                    let offer = deflate::client_offer(cfg);
+                    deflate_offer = Some(offer.clone());
+                    request.clone().extension(offer).encode(nonce)?
+                }
+            },
+            None => request.encode(nonce)?,
+        };
         let hs = hs.with_limits(config.handshake);
         let mut conn = Connection::new(Role::Client, config, Phase::ClientResponse(hs), Some(rng));
+        conn.deflate_offer = deflate_offer;
         conn.tx_buf.extend_from_slice(&bytes);
         Ok(conn)
     }
@@ -312,6 +341,13 @@ impl Connection {
     /// permessage-deflate). Call it before any data message is exchanged.
     pub fn set_extension(&mut self, extension: Box<dyn Extension>) {
         self.extension = Some(extension);
+    }
+
+    /// The extensions in force, as the server's `Sec-WebSocket-Extensions`
+    /// named them (for example `permessage-deflate; server_max_window_bits=10`);
+    /// empty when none was negotiated by this connection's handshake.
+    pub fn extensions(&self) -> &[ExtensionOffer] {
+        &self.extensions
     }
 
     /// This end's role.
@@ -365,11 +401,25 @@ impl Connection {
         let Phase::ServerDecision(request) = &self.phase else {
             return Err(SendError::NoPendingRequest);
         };
+        let negotiated = self
+            .config
+            .deflate
+            .as_ref()
+            .and_then(|cfg| deflate::negotiate_server(cfg, &request.extensions));
+        let answers: alloc::vec::Vec<ExtensionOffer> = negotiated
+            .iter()
+            .map(|(_, answer)| answer.clone())
+            .collect();
         let response = request
-            .accept_response(protocol, &[], headers)
+            .accept_response(protocol, &answers, headers)
             .map_err(SendError::Handshake)?;
         self.tx_buf.extend_from_slice(&response);
         self.phase = Phase::Frames;
+        if let (Some((params, _)), Some(cfg)) = (negotiated, &self.config.deflate) {
+            let ext = PerMessageDeflate::new(Role::Server, params, cfg);
+            self.extension = Some(Box::new(ext));
+        }
+        self.extensions = answers;
         Ok(())
     }
 
@@ -483,6 +533,12 @@ impl Connection {
                     Ok(Some((response, used))) => {
                         bytes::Buf::advance(&mut self.rx, used);
                         self.phase = Phase::Frames;
+                        if let Err(e) = self.install_client_deflate(&response) {
+                            self.rx.clear();
+                            self.failed = true;
+                            return Err(Error::Handshake(e));
+                        }
+                        self.extensions = response.extensions.clone();
                         Ok(Some(Event::Connected(Box::new(response))))
                     }
                     Ok(None) => {
@@ -508,6 +564,28 @@ impl Connection {
         }
     }
 
+    /// Client: checks the server's permessage-deflate answer, if any, and
+    /// installs the extension.
+    fn install_client_deflate(
+        &mut self,
+        response: &Response,
+    ) -> Result<(), handshake::HandshakeError> {
+        let (Some(cfg), Some(offer)) = (&self.config.deflate, &self.deflate_offer) else {
+            return Ok(());
+        };
+        let Some(answer) = response
+            .extensions
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME))
+        else {
+            return Ok(());
+        };
+        let params = deflate::accept_response(cfg, offer, answer)
+            .map_err(handshake::HandshakeError::DeflateResponse)?;
+        self.extension = Some(Box::new(PerMessageDeflate::new(Role::Client, params, cfg)));
+        Ok(())
+    }
+
     /// Marks the connection failed with a protocol error: queue a close
     /// frame with the error's code (unless one was sent already) and drop
     /// all further input.
@@ -525,4 +603,4 @@ impl Connection {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

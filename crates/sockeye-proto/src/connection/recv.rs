@@ -28,6 +28,8 @@ pub(super) struct RxMessage {
     frames: usize,
     /// Payload bytes received so far (before decoding).
     size: usize,
+    /// Streaming mode: bytes handed out so far (after decoding).
+    decoded: usize,
     /// The payload assembled so far, for fragmented or transformed messages.
     buf: BytesMut,
     /// The payload of a single-frame message, kept without a copy.
@@ -128,6 +130,7 @@ impl Connection {
                     transformed,
                     frames: 0,
                     size: 0,
+                    decoded: 0,
                     buf: BytesMut::new(),
                     single: None,
                 });
@@ -282,13 +285,9 @@ impl Connection {
                 .ok_or(ProtocolError::UnexpectedContinuation)?;
             let mut out = core::mem::take(&mut msg.buf);
             out.clear();
-            ext.decode(
-                &piece,
-                end,
-                &mut out,
-                limit.saturating_sub(msg.size.min(limit)),
-            )
-            .map_err(ProtocolError::Extension)?;
+            ext.decode(&piece, end, &mut out, limit.saturating_sub(msg.decoded))
+                .map_err(ProtocolError::Extension)?;
+            msg.decoded += out.len();
             if kind == MessageKind::Text && self.config.validate_utf8 {
                 self.utf8.feed(&out).map_err(ProtocolError::InvalidUtf8)?;
             }

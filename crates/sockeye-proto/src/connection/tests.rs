@@ -12,14 +12,14 @@ use alloc::vec;
 use alloc::vec::Vec;
 use proptest::prelude::*;
 
-type Outcome = Result<Event, Error>;
+pub(crate) type Outcome = Result<Event, Error>;
 
 fn rng(seed: u64) -> Box<dyn RandomSource + Send> {
     Box::new(XorShift::new(seed))
 }
 
 /// Polls every event the connection has, including a final error.
-fn events(conn: &mut Connection) -> Vec<Outcome> {
+pub(crate) fn events(conn: &mut Connection) -> Vec<Outcome> {
     let mut out = Vec::new();
     loop {
         match conn.poll_event() {
@@ -796,6 +796,19 @@ fn apply(conn: &mut Connection, cmds: &[Cmd]) -> Vec<Event> {
     expected
 }
 
+/// Installs permessage-deflate with `params`, compressing every message.
+fn with_deflate(
+    mut conn: Connection,
+    role: Role,
+    params: crate::deflate::DeflateParams,
+) -> Connection {
+    let cfg = crate::deflate::DeflateConfig::default().threshold(0);
+    conn.set_extension(Box::new(crate::deflate::PerMessageDeflate::new(
+        role, params, &cfg,
+    )));
+    conn
+}
+
 /// Feeds `bytes` split at `cuts`, polling after each piece; returns the
 /// events and the output produced.
 fn feed_split(
@@ -839,6 +852,26 @@ proptest! {
         let bytes = client.take_output();
         let whole = feed_split(open_server(Config::default()), &bytes, &[]);
         let split = feed_split(open_server(Config::default()), &bytes, &cuts);
+        prop_assert_eq!(whole, split);
+    }
+
+    /// The same with permessage-deflate negotiated (every message
+    /// compressed, context kept or not), whole or in pieces.
+    #[test]
+    fn split_invariance_deflate(cmds in proptest::collection::vec(any_cmd(), 0..10), cuts in proptest::collection::vec(any::<usize>(), 0..12), takeover in any::<bool>(), bits in 8u8..=15) {
+        let params = crate::deflate::DeflateParams {
+            client_no_context_takeover: !takeover,
+            client_max_window_bits: bits,
+            ..Default::default()
+        };
+        let mut client = with_deflate(Connection::open(Role::Client, Config::default(), Some(rng(9))), Role::Client, params);
+        let expected = apply(&mut client, &cmds);
+        let bytes = client.take_output();
+        let server = || with_deflate(open_server(Config::default()), Role::Server, params);
+        let whole = feed_split(server(), &bytes, &[]);
+        let split = feed_split(server(), &bytes, &cuts);
+        let got: Vec<Event> = whole.0.iter().cloned().map(|e| e.unwrap()).collect();
+        prop_assert_eq!(got, expected);
         prop_assert_eq!(whole, split);
     }
 

@@ -164,6 +164,9 @@ pub enum HandshakeError {
     ExtensionNotOffered(String),
     /// The server accepted the same extension twice.
     DuplicateExtension(String),
+    /// The server's permessage-deflate response is invalid or does not
+    /// match the offer (RFC 7692 §7.1: the client fails the connection).
+    DeflateResponse(crate::deflate::NegotiationError),
 
     // ---- the caller's own input ----
     /// A header name to be sent is not an RFC 7230 token.
@@ -324,6 +327,7 @@ impl fmt::Display for HandshakeError {
             ),
             ExtensionNotOffered(e) => write!(f, "the server accepted the extension {e:?}, which was not offered"),
             DuplicateExtension(e) => write!(f, "the server accepted the extension {e:?} more than once"),
+            DeflateResponse(e) => write!(f, "the server's permessage-deflate response is not acceptable: {e}"),
             InvalidHeaderName(n) => write!(f, "the header name {n:?} is not a token; it cannot be sent"),
             InvalidHeaderValue { name } => write!(
                 f,
@@ -354,6 +358,7 @@ impl core::error::Error for HandshakeError {
             HandshakeError::InvalidProtocolHeader(e)
             | HandshakeError::InvalidExtensionHeader(e)
             | HandshakeError::InvalidExtension(e) => Some(e),
+            HandshakeError::DeflateResponse(e) => Some(e),
             _ => None,
         }
     }
