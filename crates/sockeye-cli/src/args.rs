@@ -34,6 +34,8 @@ pub struct Serve {
     pub runtime: Runtime,
     pub threads: usize,
     pub max_message_size: Option<usize>,
+    /// Accept permessage-deflate (off by default, as in ws).
+    pub deflate: bool,
 }
 
 /// `sockeye connect` options.
@@ -84,9 +86,10 @@ sockeye — WebSocket echo/chat server, client and Autobahn testee
 
 USAGE:
     sockeye serve [--host HOST] [--port PORT] [--runtime std|tokio|async-std]
-                  [--threads N] [--max-message-size BYTES]
+                  [--threads N] [--max-message-size BYTES] [--deflate]
         Echo server on every path, a chat room on /chat, and a chat page at
         http://HOST:PORT/ (default 127.0.0.1:8080, tokio runtime).
+        --deflate accepts permessage-deflate (compression; off by default).
     sockeye connect URL [--protocol NAME]... [--header 'Name: value']... [--origin ORIGIN]
                     [--proxy URL] [--ca FILE] [--follow-redirects]
         URL is ws://, wss:// or ws+unix:/path/to/socket[:/request/path].
@@ -136,6 +139,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                 runtime: Runtime::Tokio,
                 threads: 0,
                 max_message_size: None,
+                deflate: false,
             };
             while let Some(flag) = args.items.next() {
                 match flag.as_str() {
@@ -146,6 +150,7 @@ pub fn parse(argv: Vec<String>) -> Result<Command, UsageError> {
                     "--max-message-size" => {
                         s.max_message_size = Some(args.number("--max-message-size")?)
                     }
+                    "--deflate" => s.deflate = true,
                     other => return Err(UsageError(format!("unknown option {other:?} for serve"))),
                 }
             }
@@ -233,15 +238,16 @@ mod tests {
             (s.host.as_str(), s.port, s.runtime, s.threads),
             ("127.0.0.1", 8080, Runtime::Tokio, 0)
         );
+        assert!(!s.deflate);
         let Command::Serve(s) = parse(argv(
-            "serve --host 0.0.0.0 --port 9001 --runtime std --threads 1 --max-message-size 100",
+            "serve --host 0.0.0.0 --port 9001 --runtime std --threads 1 --max-message-size 100 --deflate",
         ))
         .unwrap() else {
             panic!()
         };
         assert_eq!(
-            (s.port, s.runtime, s.threads, s.max_message_size),
-            (9001, Runtime::Std, 1, Some(100))
+            (s.port, s.runtime, s.threads, s.max_message_size, s.deflate),
+            (9001, Runtime::Std, 1, Some(100), true)
         );
     }
 

@@ -28,6 +28,7 @@
 
 mod byte_stream;
 mod client;
+mod deflate_pool;
 pub mod driver;
 mod error;
 mod forwarded;
@@ -49,6 +50,7 @@ mod websocket;
 
 pub use byte_stream::{ByteStream, ByteStreamCore, Framing, MessageChannel};
 pub use client::{client_handshake, connect, connect_stream, connect_tcp, connect_with};
+pub use deflate_pool::{default_deflate, DeflatePool};
 pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};
@@ -60,4 +62,6 @@ pub use websocket::{close_frame, WebSocket};
 
 pub use sockeye_proto as proto;
 pub use sockeye_proto::handshake::{Headers, HttpRequest, ProtocolVersion, Request, Response};
-pub use sockeye_proto::{CloseCode, CloseFrame, Config, Decision, Message, Utf8Bytes};
+pub use sockeye_proto::{
+    CloseCode, CloseFrame, Config, Decision, DeflateConfig, Message, Utf8Bytes,
+};

@@ -3,12 +3,15 @@
 use crate::proxy::{Proxy, ProxyError};
 use sockeye_proto::handshake::{ClientRequest, Headers, HttpRequest, ProtocolVersion};
 use sockeye_proto::Decision;
-use sockeye_proto::{Config, WsUrl};
+use sockeye_proto::{Config, DeflateConfig, WsUrl};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How a client connects: headers, origin, subprotocols, protocol
-/// version, limits and timeouts. Chain the setters, then pass it to the
+/// version, compression, limits and timeouts. permessage-deflate is offered
+/// by default (as ws clients do), with the process-wide
+/// [`DeflatePool`](crate::DeflatePool); `.deflate(None)` turns it off.
+/// Chain the setters, then pass it to the
 /// adapter's `connect_with`.
 ///
 /// ```
@@ -58,8 +61,10 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
+        let mut config = Config::default();
+        config.deflate = Some(crate::default_deflate());
         ClientOptions {
-            config: Config::default(),
+            config,
             headers: Headers::new(),
             origin: None,
             protocols: Vec::new(),
@@ -107,9 +112,17 @@ impl ClientOptions {
         self
     }
 
-    /// Replaces the protocol configuration.
+    /// Replaces the protocol configuration (including
+    /// [`Config::deflate`]: keep it `Some` to go on offering compression).
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Sets what permessage-deflate offer to make (`None`: offer none).
+    /// See [`default_deflate`](crate::default_deflate) for the default.
+    pub fn deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
+        self.config.deflate = deflate;
         self
     }
 
@@ -215,7 +228,9 @@ impl ClientOptions {
 /// other status. Without one, such requests get 426 Upgrade Required.
 pub type HttpHandler = Arc<dyn Fn(&HttpRequest) -> Decision + Send + Sync>;
 
-/// How a server accepts connections: limits and timeouts.
+/// How a server accepts connections: compression, limits and timeouts.
+/// permessage-deflate is off by default (as in ws); turn it on with
+/// [`deflate`](Self::deflate).
 #[derive(Clone)]
 pub struct ServerOptions {
     /// Protocol limits and switches.
@@ -289,6 +304,14 @@ impl ServerOptions {
     /// Replaces the protocol configuration.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Accepts permessage-deflate offers per `deflate` (`None`: decline
+    /// them all, the default), e.g.
+    /// `ServerOptions::new().deflate(Some(sockeye_std::default_deflate()))`.
+    pub fn deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
+        self.config.deflate = deflate;
         self
     }
 

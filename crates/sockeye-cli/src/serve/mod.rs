@@ -17,6 +17,9 @@ pub const CHAT_PAGE: &str = include_str!("../chat.html");
 /// Runs the server until it fails (for example the address is in use).
 pub fn run(args: &Serve) -> Result<(), String> {
     let mut options = ServerOptions::new().http_handler(http_page);
+    if args.deflate {
+        options = options.deflate(Some(sockeye_std::default_deflate()));
+    }
     if let Some(max) = args.max_message_size {
         options.config.max_message_size = max;
         options.config.max_frame_size = options.config.max_frame_size.min(max);
