@@ -287,6 +287,15 @@ def markdown(results):
         f"{meta.get('loadavg_after', '?').split()[0] if meta.get('loadavg_after') else '?'} at the end; across the cells "
         f"min {lpc.get('min', '?')}, median {lpc.get('median', '?')}, max {lpc.get('max', '?')} "
         "(2 CPUs: anything above ~2 means the pinned processes shared their cores with other work). "
+        + (
+            f"Server and load generator ran at nice {meta.get('nice')}, which did not shield them much: a woken "
+            "process still waits for the other work's time slice on its core, so in most cells both sides were "
+            "busy well under 100% (waiting for their core, not for each other). "
+            if meta.get("nice")
+            else ""
+        )
+        + "Where *server CPU busy* and *loadgen CPU busy* are both well below 100%, neither side was CPU-bound: "
+        "the cell measured wake-up latency under that load more than the server, so compare CPU per message there. "
         "The *spread* column is the lowest and highest of the rounds; medians over interleaved rounds "
         "cancel slow drifts but not a busy neighbour during one cell.",
         "",
