@@ -216,7 +216,7 @@ impl Inflater {
                 return Err(ExtensionError::TooBig);
             }
             // One byte past the limit is enough to know it was passed.
-            let chunk = room.min(limit - out.len() + 1);
+            let chunk = room.min(limit.saturating_sub(out.len()).saturating_add(1));
             let start = out.len();
             out.resize(start + chunk, 0);
             let r = inflate(&mut self.state, input, &mut out[start..], MZFlush::None);

@@ -778,3 +778,18 @@ proptest! {
         let _ = accept_response(&DeflateConfig::default(), &client_offer(&DeflateConfig::default()), &o);
     }
 }
+
+/// Found by fuzzing (deflate_roundtrip): an output limit of `usize::MAX`
+/// (a `max_message_size` meaning "no limit") overflowed when the inflater
+/// sized its next output chunk: a panic with overflow checks, and without
+/// them a zero-sized chunk, so every compressed message failed as corrupt.
+#[test]
+fn inflate_with_no_limit() {
+    let text = b"Hello, hello, hello, hello";
+    let wire = compress_msg(&mut Compressor::new(6, 15), text);
+    let mut out = BytesMut::new();
+    Inflater::new()
+        .inflate(&wire, true, &mut out, usize::MAX)
+        .unwrap();
+    assert_eq!(&out[..], text);
+}
