@@ -2,7 +2,7 @@
 //! replies, and closes.
 //!
 //! ```text
-//! cargo run -p sockeye-async-std --example echo_server &
+//! cargo run -p sockeye-async-std --example async_std_echo_server &
 //! cargo run -p sockeye-async-std --example smol_client -- ws://127.0.0.1:9001/
 //! ```
 

@@ -1,7 +1,7 @@
 //! An echo server on async-std: every text or binary message comes back.
 //!
 //! ```text
-//! cargo run -p sockeye-async-std --example echo_server -- 127.0.0.1:9001
+//! cargo run -p sockeye-async-std --example async_std_echo_server -- 127.0.0.1:9001
 //! ```
 //!
 //! Connect with `smol_client` (or any WebSocket client) to
