@@ -221,6 +221,11 @@ impl Inflater {
             out.resize(start + chunk, 0);
             let r = inflate(&mut self.state, input, &mut out[start..], MZFlush::None);
             out.truncate(start + r.bytes_written);
+            if out.len() > limit {
+                // Past the limit before any error in the data: TooBig,
+                // however the input was split.
+                return Err(ExtensionError::TooBig);
+            }
             input = &input[r.bytes_consumed..];
             let progress = r.bytes_written > 0 || r.bytes_consumed > 0;
             match r.status {
