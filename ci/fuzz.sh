@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
-  summary+=("$(printf '%-20s %12s runs %8s exec/s  %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-}")")
+  summary+=("$(printf '%-26s %10s runs %7s exec/s  %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-}")")
   if [[ $status -ne 0 ]]; then
     grep -E 'panicked|ERROR|SUMMARY|Test unit written|artifact' "$log" | head -20 || true
     echo "fuzz target $t FAILED (exit $status); full log: $log" >&2

@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import struct
+import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -311,6 +312,78 @@ seed("connection_server", "handshake-bad-version",
 seed("connection_client", "handshake-rfc6455",
      conn(LIMITS_64K | HANDSHAKE | ECHO, 0, RFC_RESPONSE + session(False), [50]))
 seed("connection_client", "handshake-redirect", conn(LIMITS_64K | HANDSHAKE, EOF, REDIRECT))
+
+# ------------------------------------------------------------------ deflate
+# RFC 7692 §7.2.3: "Hello" compressed, the same with context takeover, a
+# stored block, and a compressed message in two fragments.
+RFC_HELLO = bytes.fromhex("f248cdc9c90700")
+RFC_HELLO_AGAIN = bytes.fromhex("f200110000")
+RFC_HELLO_STORED = bytes.fromhex("000500faff48656c6c6f00")
+assert frame(0x1, RFC_HELLO, rsv=0x40) == bytes.fromhex("c107f248cdc9c90700")
+
+
+def deflate(messages, wbits=15, level=6, takeover=True):
+    """permessage-deflate payloads (RFC 7692 §7.2.1): raw DEFLATE, sync
+    flush, the trailing 00 00 ff ff removed."""
+    c = zlib.compressobj(level, zlib.DEFLATED, -wbits)
+    out = []
+    for m in messages:
+        if not takeover:
+            c = zlib.compressobj(level, zlib.DEFLATED, -wbits)
+        data = c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH)
+        assert data.endswith(b"\x00\x00\xff\xff")
+        out.append(data[:-4])
+    return out
+
+
+TEXT = "κόσμε permessage-deflate ".encode() * 8
+BOMB = deflate([bytes(1 << 20)])[0]  # 1 MiB of zeros in about 1 KiB
+seed("inflate_arbitrary", "rfc-hello", b"\x10" + chunks(RFC_HELLO))
+seed("inflate_arbitrary", "rfc-stored", b"\x10" + chunks(RFC_HELLO_STORED, [3, 1]))
+seed("inflate_arbitrary", "text-window-9", b"\x0c" + chunks(deflate([TEXT], wbits=9)[0], [5]))
+seed("inflate_arbitrary", "bomb-1mib", b"\x10" + chunks(BOMB, [64]))
+seed("inflate_arbitrary", "truncated", b"\x10" + chunks(deflate([TEXT])[0][:20]))
+
+# Agreed parameters (sockeye_fuzz::ConnSetup::with_deflate): 15-bit windows,
+# with (0xfc) or without (0xff) context takeover.
+PMD_TAKEOVER, PMD_NO_TAKEOVER, PMD_SMALL = 0xFC, 0xFF, 0x04
+seed("deflate_roundtrip", "text-takeover", bytes([PMD_TAKEOVER, 0x01]) + chunks(TEXT * 2, [200, 13]))
+seed("deflate_roundtrip", "binary-no-takeover",
+     bytes([PMD_NO_TAKEOVER, 0x06]) + chunks(bytes(range(256)) * 3, [255, 7]))
+seed("deflate_roundtrip", "small-window-stored", bytes([PMD_SMALL, 0x08]) + chunks(TEXT * 4, [255]))
+
+
+def compressed_session(m, takeover=True):
+    hello = [RFC_HELLO, RFC_HELLO_AGAIN] if takeover else [RFC_HELLO, RFC_HELLO]
+    text = deflate([TEXT], takeover=takeover)[0] if not takeover else None
+    frames = [frame(0x1, hello[0], rsv=0x40, masked=m),
+              frame(0x1, hello[1], rsv=0x40, masked=m),
+              frame(0x1, RFC_HELLO_STORED, rsv=0x40, masked=m),
+              frame(0x2, b"raw", masked=m),
+              frame(0x1, RFC_HELLO[:3], fin=False, rsv=0x40, masked=m),
+              frame(0x9, b"ping", masked=m),
+              frame(0x0, RFC_HELLO[3:], masked=m)]
+    if text is not None:
+        frames.append(frame(0x1, text, rsv=0x40, masked=m))
+    return b"".join(frames) + close(1000, masked=m)
+
+
+PMD_REQUEST = RFC_REQUEST.replace(
+    b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+PMD_RESPONSE = RFC_RESPONSE.replace(
+    b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; "
+    b"server_max_window_bits=15; client_max_window_bits=15\r\n\r\n")
+BOMB_FRAME = frame(0x2, BOMB, rsv=0x40, masked=True)
+for role, m in [("connection_server_deflate", True), ("connection_client_deflate", False)]:
+    seed(role, "rfc7692-takeover", bytes([PMD_TAKEOVER]) + conn(LIMITS_64K | ECHO, 0, compressed_session(m)))
+    seed(role, "no-takeover-split", bytes([PMD_NO_TAKEOVER])
+         + conn(LIMITS_SMALL | ECHO, PARTIAL, compressed_session(m, takeover=False), [9, 2]))
+    seed(role, "streaming", bytes([PMD_TAKEOVER]) + conn(LIMITS_64K | STREAM | ECHO, 0, compressed_session(m), [6]))
+    seed(role, "bomb", bytes([PMD_TAKEOVER]) + conn(LIMITS_64K, 0, frame(0x2, BOMB, rsv=0x40, masked=m)))
+seed("connection_server_deflate", "handshake-offer",
+     bytes([PMD_TAKEOVER]) + conn(LIMITS_64K | HANDSHAKE | ECHO, 0, PMD_REQUEST + compressed_session(True), [120]))
+seed("connection_client_deflate", "handshake-answer",
+     bytes([PMD_TAKEOVER]) + conn(LIMITS_64K | HANDSHAKE | ECHO, 0, PMD_RESPONSE + compressed_session(False), [64]))
 
 # --------------------------------------------------------------------- utf8
 

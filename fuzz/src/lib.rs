@@ -14,8 +14,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sockeye_proto::deflate::{DeflateConfig, DeflateParams, PerMessageDeflate, EXTENSION_NAME};
 use sockeye_proto::frame::MAX_HEADER_LEN;
-use sockeye_proto::handshake::{HandshakeLimits, Headers};
+use sockeye_proto::handshake::{ExtensionOffer, HandshakeLimits, Headers};
 use sockeye_proto::{
     CloseCode, Config, Connection, Decision, Event, MessageKind, RandomSource, Role, SendOptions,
     State, XorShift,
@@ -212,6 +213,10 @@ pub struct ConnSetup {
     pub eof: bool,
     /// Drain output in small pieces.
     pub partial_drain: bool,
+    /// permessage-deflate: for an open connection, the agreed parameters
+    /// (installed on both ends); from the handshake, `config.deflate` is
+    /// set and the handshake negotiates.
+    pub deflate: Option<DeflateParams>,
 }
 
 impl ConnSetup {
@@ -243,7 +248,59 @@ impl ConnSetup {
             close_at: usize::from(control & 0x3f),
             eof: control & 0x40 != 0,
             partial_drain: control & 0x80 != 0,
+            deflate: None,
         }
+    }
+
+    /// Adds permessage-deflate, decoded from one more byte: bit 0
+    /// `server_no_context_takeover`, bit 1 `client_no_context_takeover`,
+    /// bits 2-4 and 5-7 the server's and the client's window bits (8 + n).
+    /// The compression level and threshold follow from the same bits.
+    pub fn with_deflate(mut self, byte: u8) -> Self {
+        let params = DeflateParams {
+            server_no_context_takeover: byte & 1 != 0,
+            client_no_context_takeover: byte & 2 != 0,
+            server_max_window_bits: 8 + ((byte >> 2) & 7),
+            client_max_window_bits: 8 + ((byte >> 5) & 7),
+        };
+        let mut cfg = deflate_config(byte);
+        cfg.server_no_context_takeover = params.server_no_context_takeover;
+        cfg.client_no_context_takeover = params.client_no_context_takeover;
+        // From the handshake: ask for (client) or allow (server) these windows.
+        cfg.server_max_window_bits = Some(params.server_max_window_bits);
+        cfg.client_max_window_bits = Some(params.client_max_window_bits);
+        if self.handshake {
+            self.config.deflate = Some(cfg);
+        }
+        self.deflate = Some(params);
+        self
+    }
+}
+
+/// Level and threshold for a deflate setup byte: levels 0 (stored), 1, 6
+/// and 9; messages of any size compressed, or only from 64 bytes.
+fn deflate_config(byte: u8) -> DeflateConfig {
+    let mix = byte.count_ones() as usize;
+    DeflateConfig::default()
+        .level([0, 1, 6, 9][mix & 3])
+        .threshold(if mix & 4 == 0 { 0 } else { 64 })
+}
+
+/// The agreed parameters of a `permessage-deflate` response (as
+/// `Connection::extensions` reports it): absent window bits are 15.
+pub fn params_of(response: &ExtensionOffer) -> DeflateParams {
+    let bits = |name| {
+        response
+            .get_param(name)
+            .flatten()
+            .and_then(|v| v.parse::<u8>().ok())
+            .unwrap_or(15)
+    };
+    DeflateParams {
+        server_no_context_takeover: response.get_param("server_no_context_takeover").is_some(),
+        client_no_context_takeover: response.get_param("client_no_context_takeover").is_some(),
+        server_max_window_bits: bits("server_max_window_bits"),
+        client_max_window_bits: bits("client_max_window_bits"),
     }
 }
 
@@ -271,6 +328,7 @@ pub struct Harness {
     head: Option<Vec<u8>>,
     /// Whether the head we wrote was a 101 (frames follow).
     upgraded: bool,
+    peer_role: Role,
     /// The incomplete code point at the end of the streamed text so far.
     text_carry: Vec<u8>,
     closed: bool,
@@ -301,6 +359,7 @@ impl Harness {
                 Connection::open(Role::Client, config, Some(Box::new(XorShift::new(3))))
             }
         };
+        let mut conn = conn;
         let peer_role = match role {
             Role::Server => Role::Client,
             Role::Client => Role::Server,
@@ -313,7 +372,13 @@ impl Harness {
             peer_config.validate_utf8 = false;
             peer_config.streaming = true;
         }
-        let observer = Connection::open(peer_role, peer_config, Some(Box::new(XorShift::new(5))));
+        let mut observer =
+            Connection::open(peer_role, peer_config, Some(Box::new(XorShift::new(5))));
+        if let (Some(params), false) = (setup.deflate, setup.handshake) {
+            let cfg = deflate_config(0);
+            conn.set_extension(Box::new(PerMessageDeflate::new(role, params, &cfg)));
+            observer.set_extension(Box::new(PerMessageDeflate::new(peer_role, params, &cfg)));
+        }
         Harness {
             conn,
             head: setup.handshake.then(Vec::new),
@@ -321,6 +386,7 @@ impl Harness {
             setup,
             observer,
             text_carry: Vec::new(),
+            peer_role,
             closed: false,
             errors: 0,
             baseline,
@@ -434,6 +500,7 @@ impl Harness {
                         .reject(500, &Headers::new(), b"")
                         .expect("a pending request can be rejected");
                 }
+                self.negotiated();
             }
             Event::HttpRequest(_) => {
                 self.conn
@@ -442,6 +509,7 @@ impl Harness {
             }
             Event::Connected(response) => {
                 assert_eq!(response.status, 101);
+                self.negotiated();
             }
             Event::Text(text) => {
                 assert!(std::str::from_utf8(text.as_bytes()).is_ok());
@@ -498,6 +566,24 @@ impl Harness {
             Event::Close(frame) => {
                 assert!(frame.reason.len() <= 123);
             }
+        }
+    }
+
+    /// After the handshake: the observer takes on the extension agreed.
+    fn negotiated(&mut self) {
+        let agreed: Vec<_> = self.conn.extensions().to_vec();
+        if self.setup.config.deflate.is_none() {
+            assert!(agreed.is_empty(), "extension agreed without one configured");
+        }
+        for e in &agreed {
+            assert!(e.name.eq_ignore_ascii_case(EXTENSION_NAME), "{e:?}");
+            let params = params_of(e);
+            for bits in [params.server_max_window_bits, params.client_max_window_bits] {
+                assert!((8..=15).contains(&bits), "{e:?}");
+            }
+            let cfg = deflate_config(0);
+            let ext = PerMessageDeflate::new(self.peer_role, params, &cfg);
+            self.observer.set_extension(Box::new(ext));
         }
     }
 
@@ -585,7 +671,9 @@ impl Harness {
         let bound = 4 * (config.max_message_size + frame_limit + 125)
             + 4 * config.handshake.max_head_bytes
             + 2 * self.max_chunk
-            + (16 << 10);
+            + (16 << 10)
+            // Compressor and inflaters (ours and the observer's).
+            + if self.setup.deflate.is_some() { 2 << 20 } else { 0 };
         let live = live_bytes().saturating_sub(self.baseline);
         assert!(
             live <= bound,
