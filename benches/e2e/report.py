@@ -277,7 +277,7 @@ def markdown(results):
         meta.get("lscpu", ""),
         "```",
         "",
-        "- Command: `just bench-peers` (that is `bash benches/e2e/run.sh`; `ROUNDS`, `WARMUP`, `DURATION`, "
+        f"- Command: `{command_line(meta)}` (`just bench-peers` is `bash benches/e2e/run.sh`; `ROUNDS`, `WARMUP`, `DURATION`, "
         "`IDLE_CONNS`, `SERVERS`, `SCENARIOS` override the defaults). It builds everything in release mode, "
         "installs `ws` and `bufferutil` with npm into `benches/e2e/node_modules`, runs, and regenerates "
         "`benches/e2e/results.json`, `docs/img/benchmarks.svg` and this section "
@@ -302,6 +302,14 @@ def markdown(results):
         END,
     ]
     return "\n".join(lines) + "\n"
+
+
+def command_line(meta):
+    """The command as run: `just bench-peers` with any non-default knobs."""
+    defaults = {"ROUNDS": "3", "WARMUP": "1", "DURATION": "3", "IDLE_CONNS": "10000", "NICE": "0"}
+    env = meta.get("env", {})
+    knobs = " ".join(f"{k}={v}" for k, v in env.items() if str(v) != defaults.get(k))
+    return (knobs + " " if knobs else "") + "just bench-peers"
 
 
 def render(results_path, docs):
