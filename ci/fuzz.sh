@@ -65,12 +65,14 @@ for t in "${targets[@]}"; do
   (cd fuzz && cargo +nightly fuzz run "$t" "$CORPUS_DIR/$t" "$ROOT/fuzz/corpus/$t" -- \
       -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1) >"$log" 2>&1 || status=$?
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+  # A run that died before printing its stats must still reach the report below.
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
   summary+=("$(printf '%-26s %10s runs %7s exec/s  %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-}")")
   if [[ $status -ne 0 ]]; then
-    grep -E 'panicked|ERROR|SUMMARY|Test unit written|artifact' "$log" | head -20 || true
+    grep -E 'panicked|ERROR|SUMMARY|Test unit written|artifact|error' "$log" | head -20 || true
+    tail -5 "$log"
     echo "fuzz target $t FAILED (exit $status); full log: $log" >&2
     printf '%s\n' "${summary[@]}"
     exit 1
