@@ -114,32 +114,68 @@ impl Compressor {
     }
 
     /// Runs the compressor over all of `input`, then performs `flush`.
+    ///
+    /// Two phases, because miniz_oxide's `deflate` only emits a flush block
+    /// in a call that starts with no output pending: first all input
+    /// without flushing (until a call leaves room to spare, so nothing is
+    /// pending), then the flush alone, repeated until a call that started
+    /// with nothing pending also leaves room to spare.
     fn run(
         &mut self,
         mut input: &[u8],
         flush: MZFlush,
         out: &mut BytesMut,
     ) -> Result<(), ExtensionError> {
-        if input.is_empty() && flush == MZFlush::None {
+        let mut room = (input.len() / 2 + 64).min(MAX_CHUNK);
+        if !input.is_empty() {
+            loop {
+                let r = self.call(input, MZFlush::None, out, room)?;
+                input = &input[r.bytes_consumed..];
+                let full = r.bytes_written == room;
+                if full {
+                    room = (room * 2).min(MAX_CHUNK);
+                } else if input.is_empty() {
+                    break;
+                }
+            }
+        }
+        if flush == MZFlush::None {
             return Ok(());
         }
-        let mut room = (input.len() / 2 + 64).min(MAX_CHUNK);
-        loop {
-            let start = out.len();
-            out.resize(start + room, 0);
-            let r = deflate(&mut self.inner, input, &mut out[start..], flush);
-            out.truncate(start + r.bytes_written);
-            input = &input[r.bytes_consumed..];
-            match r.status {
-                Ok(_) => {}
-                // Nothing left to do: everything was consumed and written.
-                Err(MZError::Buf) if input.is_empty() => return Ok(()),
-                Err(_) => return Err(ExtensionError::Internal),
-            }
-            if input.is_empty() && r.bytes_written < room {
+        let mut pending = false;
+        // Each round either finishes or fills `room` bytes of output, and
+        // the output of a flush is bounded; the cap only guards against a
+        // misbehaving compressor.
+        for _ in 0..1 << 16 {
+            let r = self.call(&[], flush, out, room)?;
+            let full = r.bytes_written == room;
+            if !full && !pending {
                 return Ok(());
             }
-            room = (room * 2).min(MAX_CHUNK);
+            pending = full;
+            if full {
+                room = (room * 2).min(MAX_CHUNK);
+            }
+        }
+        Err(ExtensionError::Internal)
+    }
+
+    /// One call of miniz_oxide's `deflate` with `room` bytes of output.
+    fn call(
+        &mut self,
+        input: &[u8],
+        flush: MZFlush,
+        out: &mut BytesMut,
+        room: usize,
+    ) -> Result<miniz_oxide::StreamResult, ExtensionError> {
+        let start = out.len();
+        out.resize(start + room, 0);
+        let r = deflate(&mut self.inner, input, &mut out[start..], flush);
+        out.truncate(start + r.bytes_written);
+        match r.status {
+            // No progress possible (nothing pending, no input): not an error.
+            Ok(_) | Err(MZError::Buf) => Ok(r),
+            Err(_) => Err(ExtensionError::Internal),
         }
     }
 }

@@ -587,6 +587,33 @@ fn corrupt_data_closes_with_1007() {
     assert_eq!(&out[out.len() - 2..], &1007u16.to_be_bytes());
 }
 
+#[test]
+fn incompressible_megabytes_round_trip() {
+    // Random data: miniz falls back to stored blocks and its output
+    // outgrows every buffer it is given; the flush must still complete.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let data: Vec<u8> = (0..(3 << 20) + 17)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    for (level, bits) in [(1, 15), (6, 15), (1, 10), (0, 15), (9, 12)] {
+        let mut c = Compressor::new(level, bits);
+        let mut i = Inflater::new();
+        for _ in 0..2 {
+            let packed = compress_msg(&mut c, &data);
+            let overhead = packed.len() as f64 / data.len() as f64;
+            assert!(overhead < 1.02, "level {level} window {bits}: {overhead}");
+            let mut out = BytesMut::new();
+            i.inflate(&packed, true, &mut out, 64 << 20).unwrap();
+            assert!(out[..] == data[..], "level {level} window {bits}");
+        }
+    }
+}
+
 // ------------------------------------------------------ bounded inflation
 
 /// A fixed-Huffman DEFLATE block: one literal zero, then `matches` copies of
