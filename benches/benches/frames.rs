@@ -12,6 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sockeye_benches::ThreadCpuTime;
 use sockeye_proto::{Bytes, Config, Connection, Event, MessageKind, Role, SendOptions, XorShift};
 
 /// Frames per batch for small messages.
@@ -92,7 +93,7 @@ fn kind_name(kind: MessageKind) -> &'static str {
     }
 }
 
-fn small(c: &mut Criterion) {
+fn small(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("frames_small");
     group.throughput(Throughput::Elements(BATCH as u64));
     for size in [16usize, 125] {
@@ -132,7 +133,7 @@ fn small(c: &mut Criterion) {
     group.finish();
 }
 
-fn large(c: &mut Criterion) {
+fn large(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("frames_large");
     for size in [64 * 1024usize, 1024 * 1024] {
         group.throughput(Throughput::Bytes(size as u64));
@@ -181,5 +182,9 @@ fn large(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, small, large);
+criterion_group! {
+    name = benches;
+    config = sockeye_benches::criterion();
+    targets = small, large
+}
 criterion_main!(benches);

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sockeye_benches::ThreadCpuTime;
 use sockeye_proto::handshake::{HandshakeLimits, ServerHandshake};
 
 /// What Chromium sends for `new WebSocket("ws://localhost:8080/chat")` with
@@ -67,7 +68,7 @@ fn feed_byte_by_byte(input: &[u8]) -> usize {
     panic!("incomplete request")
 }
 
-fn handshake(c: &mut Criterion) {
+fn handshake(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("server_handshake");
     group.throughput(Throughput::Elements(1));
     group.bench_function("browser_request_at_once", |b| {
@@ -87,5 +88,9 @@ fn handshake(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, handshake);
+criterion_group! {
+    name = benches;
+    config = sockeye_benches::criterion();
+    targets = handshake
+}
 criterion_main!(benches);

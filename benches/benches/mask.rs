@@ -10,6 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sockeye_benches::ThreadCpuTime;
 use sockeye_proto::mask::{apply_mask, apply_mask_with, Kernel};
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -43,7 +44,7 @@ fn aligned_buffer(size: usize) -> (Vec<u8>, usize) {
 
 /// Every size: sockeye (dispatching entry point, and each available kernel)
 /// vs fastwebsockets vs copy_from_slice, all 64-byte aligned.
-fn sizes(c: &mut Criterion) {
+fn sizes(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("mask");
     for size in SIZES {
         let name = size_name(size);
@@ -79,7 +80,7 @@ fn sizes(c: &mut Criterion) {
 /// 64 KiB and 1 MiB at every start alignment and key offset. Each sample
 /// sweeps all 256 combinations, so one number covers them all; the
 /// per-alignment minimum is checked by `alignment_extremes` below.
-fn alignments(c: &mut Criterion) {
+fn alignments(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("mask_all_alignments");
     group.sample_size(10);
     for size in [64 * 1024, 1024 * 1024] {
@@ -116,7 +117,7 @@ fn alignments(c: &mut Criterion) {
 /// The alignments that are hardest for a vector kernel (1, 31, 33, 63 bytes
 /// past a cache line) at both large sizes and two key offsets, each its own
 /// measurement, next to copy_from_slice at the same misalignment.
-fn alignment_extremes(c: &mut Criterion) {
+fn alignment_extremes(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("mask_alignment");
     for size in [64 * 1024, 1024 * 1024] {
         let name = size_name(size);
@@ -146,5 +147,9 @@ fn alignment_extremes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sizes, alignments, alignment_extremes);
+criterion_group! {
+    name = benches;
+    config = sockeye_benches::criterion();
+    targets = sizes, alignments, alignment_extremes
+}
 criterion_main!(benches);

@@ -7,6 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sockeye_benches::ThreadCpuTime;
 use sockeye_benches::{ascii_text, mixed_text};
 use sockeye_proto::utf8::Validator;
 
@@ -25,7 +26,7 @@ fn sockeye_fragments(data: &[u8], fragment: usize) -> bool {
     v.finish().is_ok()
 }
 
-fn whole(c: &mut Criterion) {
+fn whole(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("utf8");
     for (kind, make) in [
         ("ascii", ascii_text as fn(usize) -> String),
@@ -55,7 +56,7 @@ fn whole(c: &mut Criterion) {
 /// whole message at once (the best a non-incremental validator can do) and
 /// vs simdutf8's own streaming `compat` API driven the usual way
 /// (validate, carry `valid_up_to` leftovers).
-fn fragments(c: &mut Criterion) {
+fn fragments(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("utf8_fragments");
     let size = 1024 * 1024;
     let fragment = 4093;
@@ -114,5 +115,9 @@ fn size_name(size: usize) -> String {
     }
 }
 
-criterion_group!(benches, whole, fragments);
+criterion_group! {
+    name = benches;
+    config = sockeye_benches::criterion();
+    targets = whole, fragments
+}
 criterion_main!(benches);

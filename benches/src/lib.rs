@@ -1,7 +1,51 @@
 //! Criterion benchmarks of sockeye's kernels, side by side with peers. The
 //! benchmarks live in `benches/`; run them with `just bench` (or
-//! `cargo bench -p sockeye-benches`). This library holds the inputs they
-//! share.
+//! `cargo bench -p sockeye-benches`). This library holds what they share:
+//! the clock and the inputs.
+
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::Criterion;
+
+/// Criterion's clock for these benchmarks: the CPU time of the measuring
+/// thread rather than wall-clock time. On a machine shared with builds and
+/// other jobs, time the benchmark spends preempted is not counted, so two
+/// functions measured a minute apart compare fairly. (Caches shared with
+/// other processes still add noise.) Reported like wall time.
+pub struct ThreadCpuTime(WallTime);
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = cpu_time::ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        cpu_time::ThreadTime::now()
+    }
+    fn end(&self, start: Self::Intermediate) -> Self::Value {
+        start.elapsed()
+    }
+    fn add(&self, v1: &Self::Value, v2: &Self::Value) -> Self::Value {
+        *v1 + *v2
+    }
+    fn zero(&self) -> Self::Value {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.0.formatter()
+    }
+}
+
+/// The criterion configuration every benchmark here uses: the
+/// [`ThreadCpuTime`] clock, settings from the command line.
+pub fn criterion() -> Criterion<ThreadCpuTime> {
+    Criterion::default()
+        .with_measurement(ThreadCpuTime(WallTime))
+        .configure_from_args()
+}
 
 /// Text of `len` bytes in which about `multibyte_percent` percent of the
 /// bytes belong to multi-byte code points (2, 3 and 4 bytes long, in turn),
