@@ -31,9 +31,15 @@ pub struct Config {
     /// streaming mode, text fragments are then delivered unchecked.
     pub validate_utf8: bool,
     /// Answer pings automatically with a pong carrying the same payload.
-    /// When several pings arrive before the output is drained, only the
-    /// latest is answered (RFC 6455 §5.5.3). Default: `true`.
+    /// Every ping is answered while less than
+    /// [`pong_backlog`](Self::pong_backlog) bytes of output are queued;
+    /// beyond that (the peer sends pings but does not read), only the latest
+    /// is answered (RFC 6455 §5.5.3), so a ping flood cannot grow memory.
+    /// Default: `true`.
     pub auto_pong: bool,
+    /// How much queued output still lets every ping get its own pong (see
+    /// [`auto_pong`](Self::auto_pong)). Default: 64 KiB.
+    pub pong_backlog: usize,
     /// Deliver data frames as [`Event::Fragment`](crate::Event::Fragment)s as
     /// they arrive instead of whole messages, for embedders that must not
     /// buffer whole messages. Default: `false`.
@@ -62,6 +68,7 @@ impl Default for Config {
             accept_unmasked_frames: false,
             validate_utf8: true,
             auto_pong: true,
+            pong_backlog: 64 << 10,
             streaming: false,
             zero_copy_threshold: 16 << 10,
             deflate: None,

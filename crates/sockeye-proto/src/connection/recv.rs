@@ -319,6 +319,11 @@ impl Connection {
         match opcode {
             OpCode::Ping => {
                 if self.config.auto_pong && !self.close_sent {
+                    // Every ping gets its pong while output is not backed
+                    // up; past the backlog only the latest is answered.
+                    if self.output_len() < self.config.pong_backlog {
+                        self.flush_pending_pong();
+                    }
                     self.pending_pong = Some(payload.clone());
                 }
                 Ok(Some(Event::Ping(payload)))

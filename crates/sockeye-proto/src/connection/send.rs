@@ -281,7 +281,7 @@ impl Connection {
     }
 
     /// Queues the pong owed for the latest ping, if any.
-    fn flush_pending_pong(&mut self) {
+    pub(super) fn flush_pending_pong(&mut self) {
         if let Some(payload) = self.pending_pong.take() {
             self.write_frame(OpCode::Pong, 0, true, Payload::Borrowed(&payload));
         }

@@ -457,16 +457,33 @@ fn unmasked_frames_accepted_when_configured() {
 
 #[test]
 fn ping_flood_is_answered_once() {
-    let mut server = open_server(Config::default());
+    let config = Config::default();
+    let backlog = config.pong_backlog;
+    let mut server = open_server(config);
     for i in 0..100_000u32 {
         server.feed(&client_frame(true, 0, 9, &i.to_be_bytes()));
         assert!(matches!(server.poll_event(), Ok(Some(Event::Ping(_)))));
     }
     assert!(server.input_buffer().capacity() < 4096);
-    // Only the latest ping is answered.
+    // Pongs queue up to the backlog, then only the latest ping is answered.
     let out = server.take_output();
-    let mut expected = vec![0x8A, 4];
-    expected.extend_from_slice(&99_999u32.to_be_bytes());
+    assert!(out.len() <= backlog + 2 * 6, "{} bytes queued", out.len());
+    let mut last = vec![0x8A, 4];
+    last.extend_from_slice(&99_999u32.to_be_bytes());
+    assert!(out.ends_with(&last));
+}
+
+#[test]
+fn a_burst_of_pings_gets_a_pong_each() {
+    // Autobahn 2.10/2.11: ten pings in one read, ten pongs in order.
+    let mut server = open_server(Config::default());
+    for i in 0..10u8 {
+        server.feed(&client_frame(true, 0, 9, &[i]));
+    }
+    let evs = events(&mut server);
+    assert_eq!(evs.len(), 10);
+    let out = server.take_output();
+    let expected: Vec<u8> = (0..10u8).flat_map(|i| [0x8A, 1, i]).collect();
     assert_eq!(out, expected);
 }
 
