@@ -3,15 +3,16 @@
 use proptest::test_runner::Config;
 
 /// Proptest settings that also work under miri: there, no failure
-/// persistence (isolation forbids the file system) and few cases (miri is
-/// about a thousand times slower, and does not see `PROPTEST_CASES` unless
-/// told to forward it).
+/// persistence (isolation forbids the file system) and at most 8 cases
+/// (miri is about a thousand times slower; `PROPTEST_CASES` may ask for
+/// fewer when miri forwards the environment).
 pub(crate) fn proptest_config() -> Config {
     if cfg!(miri) {
+        let default = Config::default();
         Config {
-            cases: 8,
+            cases: default.cases.min(8),
             failure_persistence: None,
-            ..Config::default()
+            ..default
         }
     } else {
         Config::default()
