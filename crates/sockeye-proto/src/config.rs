@@ -12,7 +12,10 @@ pub struct Config {
     /// Exceeding it closes the connection with 1009. Default: 64 MiB.
     pub max_message_size: usize,
     /// The largest single frame accepted, in bytes. Exceeding it closes with
-    /// 1009. Default: 16 MiB.
+    /// 1009. Default: 16 MiB. A compressed (permessage-deflate) frame may
+    /// exceed it by 1/32 plus 1 KiB, DEFLATE's overhead when a peer
+    /// compresses incompressible data; the decompressed message is bounded
+    /// by `max_message_size`.
     pub max_frame_size: usize,
     /// The most frames one message may consist of. Exceeding it closes with
     /// 1009. Default: 131,072 (as ws).

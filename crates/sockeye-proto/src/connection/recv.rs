@@ -106,10 +106,20 @@ impl Connection {
         if h.opcode.is_control() {
             return Ok(());
         }
-        if h.payload_len > self.config.max_frame_size as u64 {
+        // A compressed frame may carry DEFLATE's framing on top of the
+        // limit: peers compress even incompressible data, which grows by up
+        // to about 2% (stored blocks, full flushes for small windows).
+        let compressed = h.rsv & ext_bits != 0
+            || (h.opcode == OpCode::Continuation
+                && self.rx_msg.as_ref().is_some_and(|m| m.transformed));
+        let frame_limit = match compressed {
+            true => deflate_frame_limit(self.config.max_frame_size),
+            false => self.config.max_frame_size,
+        };
+        if h.payload_len > frame_limit as u64 {
             return Err(ProtocolError::FrameTooBig {
                 len: h.payload_len,
-                limit: self.config.max_frame_size,
+                limit: frame_limit,
             });
         }
         let kind = match h.opcode {
@@ -343,6 +353,14 @@ impl Connection {
             }
         }
     }
+}
+
+/// The frame limit for a compressed frame: the configured limit plus 1/32
+/// and 1 KiB for DEFLATE's overhead on incompressible data.
+pub(crate) fn deflate_frame_limit(max_frame_size: usize) -> usize {
+    max_frame_size
+        .saturating_add(max_frame_size / 32)
+        .saturating_add(1024)
 }
 
 /// Decodes and checks a close frame's payload.

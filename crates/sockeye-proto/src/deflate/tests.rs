@@ -572,6 +572,42 @@ fn rsv1_rules() {
 }
 
 #[test]
+fn compressed_frames_may_carry_deflate_overhead_past_the_frame_limit() {
+    let config = Config {
+        max_frame_size: 32 << 10,
+        ..Config::default()
+    };
+    // 33 KiB of stored blocks (incompressible data): over the limit, within
+    // the allowance.
+    let data: Vec<u8> = (0..33_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut c = Compressor::new(0, 15);
+    let packed = compress_msg(&mut c, &data);
+    assert!(packed.len() > 32 << 10);
+    let mut conn = server_with(config.clone());
+    conn.feed(&frame(0xc2, &packed));
+    assert_eq!(
+        drain(&mut conn),
+        vec![Ok(Event::Binary(Bytes::from(data.clone())))]
+    );
+    // The same bytes uncompressed are over the limit.
+    let mut conn = server_with(config.clone());
+    conn.feed(&frame(0x82, &packed));
+    assert!(matches!(
+        drain(&mut conn)[..],
+        [Err(Error::Protocol(ProtocolError::FrameTooBig { .. }))]
+    ));
+    // And the allowance is bounded.
+    let mut conn = server_with(config);
+    conn.feed(&frame(0xc2, &vec![0; 40 << 10]));
+    assert!(matches!(
+        drain(&mut conn)[..],
+        [Err(Error::Protocol(ProtocolError::FrameTooBig { .. }))]
+    ));
+}
+
+#[test]
 fn corrupt_data_closes_with_1007() {
     let mut conn = server_with(Config::default());
     // BTYPE 11 is reserved: invalid DEFLATE.
