@@ -29,6 +29,9 @@ function open(path, options = {}, protocols = undefined) {
     ws.next = () => new Promise((res) => (queue.length ? res(queue.shift()) : waiters.push(res)));
     ws.closed = new Promise((res) => ws.on('close', (code, reason) => res({ code, reason: reason.toString() })));
     last = ws;
+    // The whole Sec-WebSocket-Extensions answer (ws.extensions has only
+    // the names), so tests can check the negotiated parameters.
+    ws.on('upgrade', (res) => { ws.extensionHeader = res.headers['sec-websocket-extensions'] || ''; });
     ws.on('open', () => resolve(ws));
     ws.on('error', reject);
   });
@@ -132,7 +135,7 @@ const scenariosTable = {
     try {
       if (!run) throw new Error(`unknown scenario ${name}`);
       const result = await run();
-      const extensions = last ? last.extensions : '';
+      const extensions = last ? (last.extensionHeader ?? last.extensions) : '';
       console.log(JSON.stringify({ scenario: name, extensions, ...result }));
     } catch (e) {
       failed = true;

@@ -18,6 +18,13 @@ const wss = new WebSocketServer({
   handleProtocols: (protocols) => (protocols.has('chat.v2') ? 'chat.v2' : false),
 });
 
+// The whole Sec-WebSocket-Extensions answer (ws.extensions has only the
+// names), so tests can check the negotiated parameters.
+wss.on('headers', (headers, req) => {
+  const line = headers.find((h) => /^sec-websocket-extensions:/i.test(h)) || '';
+  req.extensionHeader = line.replace(/^[^:]*:\s*/, '');
+});
+
 wss.on('listening', () => console.log(JSON.stringify({ listening: wss.address().port })));
 
 wss.on('connection', (ws, req) => {
@@ -27,7 +34,7 @@ wss.on('connection', (ws, req) => {
     version: Number(req.headers['sec-websocket-version']),
     origin: req.headers['sec-websocket-origin'] || req.headers.origin || null,
     protocol: ws.protocol,
-    extensions: ws.extensions,
+    extensions: req.extensionHeader ?? ws.extensions,
     received: [],
     pings: [],
   };

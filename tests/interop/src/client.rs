@@ -167,12 +167,9 @@ pub fn run_scenario(
     // What the peer saw.
     let log = peer.find(LOG_WAIT, |v| v["path"] == path.as_str());
     let ext = log["extensions"].as_str().unwrap_or_default();
-    assert!(
-        ext.starts_with(variant.expect_extension)
-            && (variant.expect_extension.is_empty() == ext.is_empty()),
-        "{ctx}: negotiated extensions {ext:?}, expected {:?}",
-        variant.expect_extension
-    );
+    if let Some(wrong) = crate::extension_mismatch(variant, ext) {
+        panic!("{ctx}: {wrong}");
+    }
     let negotiated: Vec<_> = response
         .extensions
         .iter()

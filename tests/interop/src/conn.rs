@@ -72,7 +72,11 @@ impl Adapter {
         match self {
             Adapter::Std => {
                 let (ws, response) = sockeye_std::connect_with(url, options)?;
-                Ok((Box::new(StdConn::new(ws)?), response))
+                if let Some(tcp) = ws.get_ref().tcp() {
+                    tcp.set_read_timeout(Some(IO_TIMEOUT))?;
+                    tcp.set_write_timeout(Some(IO_TIMEOUT))?;
+                }
+                Ok((Box::new(StdConn(ws)), response))
             }
             Adapter::Tokio => tokio_rt().block_on(async {
                 let (ws, response) = sockeye_tokio::connect_with(url, options).await?;
@@ -95,8 +99,10 @@ impl Adapter {
         stream.set_nodelay(true)?;
         match self {
             Adapter::Std => {
-                let ws = sockeye_std::accept_with_options(stream, options, decide)?;
-                Ok(Box::new(StdConn::new(ws)?))
+                let mut ws = sockeye_std::accept_with_options(stream, options, decide)?;
+                ws.get_mut().set_read_timeout(Some(IO_TIMEOUT))?;
+                ws.get_mut().set_write_timeout(Some(IO_TIMEOUT))?;
+                Ok(Box::new(StdConn(ws)))
             }
             Adapter::Tokio => tokio_rt().block_on(async {
                 stream.set_nonblocking(true)?;
@@ -113,17 +119,10 @@ impl Adapter {
     }
 }
 
-struct StdConn(sockeye_std::WebSocket<TcpStream>);
+/// A std WebSocket over a plain (accepted) or maybe-TLS (connected) stream.
+struct StdConn<S: sockeye_std::Transport>(sockeye_std::WebSocket<S>);
 
-impl StdConn {
-    fn new(mut ws: sockeye_std::WebSocket<TcpStream>) -> Result<StdConn> {
-        ws.get_mut().set_read_timeout(Some(IO_TIMEOUT))?;
-        ws.get_mut().set_write_timeout(Some(IO_TIMEOUT))?;
-        Ok(StdConn(ws))
-    }
-}
-
-impl Conn for StdConn {
+impl<S: sockeye_std::Transport + Send> Conn for StdConn<S> {
     fn send(&mut self, message: Message) -> Result<()> {
         self.0.send(message)
     }
@@ -142,7 +141,8 @@ impl Conn for StdConn {
     }
 }
 
-struct TokioConn(sockeye_tokio::WebSocketStream<tokio::net::TcpStream>);
+/// A tokio WebSocket over a plain (accepted) or maybe-TLS (connected) stream.
+struct TokioConn<S>(sockeye_tokio::WebSocketStream<S>);
 
 fn tokio_bounded<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     tokio_rt().block_on(async {
@@ -152,7 +152,10 @@ fn tokio_bounded<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T
     })
 }
 
-impl Conn for TokioConn {
+impl<S> Conn for TokioConn<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     fn send(&mut self, message: Message) -> Result<()> {
         tokio_bounded(self.0.send(message))
     }
@@ -172,7 +175,8 @@ impl Conn for TokioConn {
     }
 }
 
-struct AsyncStdConn(sockeye_async_std::WebSocketStream<async_std::net::TcpStream>);
+/// An async-std WebSocket over a plain (accepted) or maybe-TLS (connected) stream.
+struct AsyncStdConn<S>(sockeye_async_std::WebSocketStream<S>);
 
 fn bounded<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     async_std::task::block_on(async {
@@ -182,7 +186,10 @@ fn bounded<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     })
 }
 
-impl Conn for AsyncStdConn {
+impl<S> Conn for AsyncStdConn<S>
+where
+    S: async_std::io::Read + async_std::io::Write + Unpin + Send + 'static,
+{
     fn send(&mut self, message: Message) -> Result<()> {
         bounded(self.0.send(message))
     }

@@ -32,11 +32,14 @@ pub struct Variant {
     pub name: &'static str,
     /// The peer offers (client) or accepts (server) permessage-deflate.
     pub peer_deflate: bool,
-    /// sockeye is configured for permessage-deflate.
-    pub sockeye_deflate: bool,
+    /// How sockeye is configured for permessage-deflate.
+    pub sockeye_deflate: SockeyeDeflate,
     /// The `Sec-WebSocket-Extensions` value the peer must report (its
     /// prefix, since parameters vary).
     pub expect_extension: &'static str,
+    /// Parameters (`name` or `name=value`) the negotiated extension must
+    /// carry, in any order, as the peer reports it.
+    pub expect_params: &'static [&'static str],
     /// The scenarios run in this variant.
     pub scenarios: &'static [&'static str],
 }
@@ -53,42 +56,99 @@ pub const ALL_SCENARIOS: &[&str] = &[
     "v8",
 ];
 
-/// The variants every peer × adapter test runs.
-///
-/// sockeye has no permessage-deflate yet (`Config` has no deflate field):
-/// the second variant checks that a peer's offer is declined cleanly and
-/// everything still works uncompressed. When deflate lands, add
-///
-/// ```text
-/// Variant { name: "deflate", peer_deflate: true, sockeye_deflate: true,
-///           expect_extension: "permessage-deflate", scenarios: ALL_SCENARIOS },
-/// ```
-///
-/// and switch it on in [`sockeye_config`].
+/// sockeye's permessage-deflate setting in a variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockeyeDeflate {
+    /// Not offered (client), not accepted (server).
+    Off,
+    /// `sockeye_std::default_deflate()`: what clients offer by default and
+    /// `sockeye serve --deflate` accepts.
+    Default,
+    /// Every parameter constrained: server_no_context_takeover,
+    /// server_max_window_bits=10, client_max_window_bits=12, and every
+    /// message compressed (threshold 0). The peer must honour them (and
+    /// inflate sockeye's 10-bit window, which zlib checks).
+    Constrained,
+}
+
+/// The variants every peer × adapter test runs: no compression, a peer's
+/// offer declined, compression with the defaults, and compression with
+/// every parameter negotiated.
 pub const VARIANTS: &[Variant] = &[
     Variant {
         name: "plain",
         peer_deflate: false,
-        sockeye_deflate: false,
+        sockeye_deflate: SockeyeDeflate::Off,
         expect_extension: "",
+        expect_params: &[],
         scenarios: ALL_SCENARIOS,
     },
     Variant {
         name: "peer-offers-deflate",
         peer_deflate: true,
-        sockeye_deflate: false,
+        sockeye_deflate: SockeyeDeflate::Off,
         expect_extension: "",
+        expect_params: &[],
         scenarios: &["text", "fragments", "subprotocol"],
+    },
+    Variant {
+        name: "deflate",
+        peer_deflate: true,
+        sockeye_deflate: SockeyeDeflate::Default,
+        expect_extension: "permessage-deflate",
+        expect_params: &[],
+        scenarios: ALL_SCENARIOS,
+    },
+    Variant {
+        name: "deflate-constrained",
+        peer_deflate: true,
+        sockeye_deflate: SockeyeDeflate::Constrained,
+        expect_extension: "permessage-deflate",
+        expect_params: &["server_no_context_takeover", "server_max_window_bits=10"],
+        // Small messages only: a 10-bit window costs a dictionary reset per
+        // KiB, slow in the debug builds tests run.
+        scenarios: &["fragments", "subprotocol"],
     },
 ];
 
 /// The sockeye protocol configuration for a variant (both roles).
 #[cfg(feature = "interop")]
 pub fn sockeye_config(variant: &Variant) -> sockeye_std::Config {
-    assert!(
-        !variant.sockeye_deflate,
-        "variant {}: sockeye has no permessage-deflate yet",
-        variant.name
-    );
-    sockeye_std::Config::default()
+    let mut config = sockeye_std::Config::default();
+    config.deflate = match variant.sockeye_deflate {
+        SockeyeDeflate::Off => None,
+        SockeyeDeflate::Default => Some(sockeye_std::default_deflate()),
+        SockeyeDeflate::Constrained => Some(
+            sockeye_std::default_deflate()
+                .threshold(0)
+                .server_no_context_takeover(true)
+                .server_max_window_bits(Some(10))
+                .client_max_window_bits(Some(12)),
+        ),
+    };
+    config
+}
+
+/// Checks the extension a peer reports against the variant: the prefix
+/// and every expected parameter. Returns what is wrong, if anything.
+pub fn extension_mismatch(variant: &Variant, reported: &str) -> Option<String> {
+    let prefix_ok = reported.starts_with(variant.expect_extension)
+        && variant.expect_extension.is_empty() == reported.is_empty();
+    let params: Vec<String> = reported
+        .split(';')
+        .skip(1)
+        .map(|p| p.split_whitespace().collect::<String>())
+        .collect();
+    let missing: Vec<&str> = variant
+        .expect_params
+        .iter()
+        .copied()
+        .filter(|want| !params.iter().any(|p| p == want))
+        .collect();
+    (!prefix_ok || !missing.is_empty()).then(|| {
+        format!(
+            "negotiated extensions {reported:?}, expected {:?} with {:?}",
+            variant.expect_extension, variant.expect_params
+        )
+    })
 }

@@ -77,12 +77,9 @@ fn check(
     variant: &Variant,
 ) {
     let ext = v["extensions"].as_str().unwrap_or_default();
-    assert!(
-        ext.starts_with(variant.expect_extension)
-            && variant.expect_extension.is_empty() == ext.is_empty(),
-        "{ctx}: negotiated extensions {ext:?}, expected {:?}",
-        variant.expect_extension
-    );
+    if let Some(wrong) = sockeye_interop::extension_mismatch(variant, ext) {
+        panic!("{ctx}: {wrong}");
+    }
     let record = server.record(&format!("/{scenario}"), RECORD_WAIT);
     assert_eq!(record.error, None, "{ctx}: the server failed");
     let close = (
