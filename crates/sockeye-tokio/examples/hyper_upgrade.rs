@@ -1,6 +1,7 @@
-//! ws's "external HTTP server" recipe with hyper 1.x (axum works the same
-//! way): plain requests get HTTP answers, `/ws` upgrades to an echo
-//! WebSocket, and bytes a client sends right behind its request are kept.
+//! ws's "external HTTP server" recipe with hyper 1.x (axum: see
+//! `axum_upgrade`): plain requests get HTTP answers, `/ws` upgrades to an
+//! echo WebSocket with permessage-deflate, and bytes a client sends right
+//! behind its request are kept.
 //!
 //! `cargo run -p sockeye-tokio --features hyper --example hyper_upgrade`
 
@@ -11,12 +12,16 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use sockeye_tokio::hyper::{is_upgrade_request, upgrade};
-use sockeye_tokio::{Bytes, Decision, ServerOptions};
+use sockeye_tokio::{default_deflate, Bytes, Decision, ServerOptions};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// The HTTP service: a page, and the WebSocket endpoint at `/ws`.
-pub async fn service(mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+pub async fn service(
+    mut req: Request<Incoming>,
+    options: &ServerOptions,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     if !is_upgrade_request(&req) {
         let body = format!("plain HTTP: {} {}\n", req.method(), req.uri().path());
         return Ok(Response::new(Full::new(Bytes::from(body))));
@@ -25,7 +30,7 @@ pub async fn service(mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>
         "/ws" => Decision::accept().with_header("X-Served-By", "hyper"),
         _ => Decision::reject(404),
     };
-    match upgrade(&mut req, &ServerOptions::default(), decide) {
+    match upgrade(&mut req, options, decide) {
         Ok((response, pending)) => {
             tokio::spawn(async move {
                 let Ok(mut ws) = pending.await else { return };
@@ -42,15 +47,26 @@ pub async fn service(mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>
     }
 }
 
-/// Runs the hyper server on `addr`.
+/// Runs the hyper server on `addr`, with permessage-deflate on.
 pub async fn start(addr: &str) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    start_with(addr, ServerOptions::new().deflate(Some(default_deflate()))).await
+}
+
+/// Runs the hyper server on `addr`, upgrading with `options`.
+pub async fn start_with(
+    addr: &str,
+    options: ServerOptions,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    let options = Arc::new(options);
     let task = tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
+            let options = Arc::clone(&options);
             tokio::spawn(async move {
+                let service = service_fn(|req| service(req, &options));
                 let connection = http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), service_fn(service))
+                    .serve_connection(TokioIo::new(tcp), service)
                     .with_upgrades();
                 let _ = connection.await;
             });
@@ -65,6 +81,8 @@ pub async fn self_test() -> sockeye_tokio::Result<()> {
     let (addr, server) = start("127.0.0.1:0").await?;
     let (mut ws, response) = sockeye_tokio::connect(&format!("ws://{addr}/ws")).await?;
     assert_eq!(response.headers.get("x-served-by"), Some("hyper"));
+    let extensions = response.headers.get("sec-websocket-extensions");
+    assert!(extensions.is_some_and(|e| e.starts_with("permessage-deflate")));
     ws.send("through hyper").await?;
     let echo = ws.recv().await.transpose()?;
     assert_eq!(

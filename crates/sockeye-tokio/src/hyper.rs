@@ -46,7 +46,7 @@ use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper::{Request, Response, StatusCode, Version};
 use hyper_util::rt::TokioIo;
 use sockeye_proto::handshake::{validate_request, HandshakeError, Headers};
-use sockeye_proto::{Connection, Decision, Role};
+use sockeye_proto::{Connection, Decision};
 use sockeye_std::{Error, ServerOptions, UpgradeRequest};
 use std::fmt;
 use std::future::Future;
@@ -175,8 +175,12 @@ pub fn upgrade_request<B>(req: &Request<B>) -> Result<UpgradeRequest, HandshakeE
 /// the future of the connection; or, refused, the error whose
 /// [`into_response`](UpgradeError::into_response) to send instead.
 ///
-/// `options` gives the limits, write buffer limit and close timeout of the
-/// connection (its handshake timeout and HTTP handler are hyper's business).
+/// `options` gives the limits, permessage-deflate settings, write buffer
+/// limit and close timeout of the connection (its handshake timeout and HTTP
+/// handler are hyper's business). With [`ServerOptions::deflate`] on, a
+/// client's permessage-deflate offer is negotiated exactly as sockeye's own
+/// servers do it: the `101` answers it in `Sec-WebSocket-Extensions`, and
+/// the connection compresses and inflates messages.
 /// For async authentication, await it in your service before calling this.
 pub fn upgrade<B>(
     req: &mut Request<B>,
@@ -198,18 +202,21 @@ pub fn upgrade<B>(
             })
         }
     };
-    let headers = upgrade
-        .request
-        .accept_headers(protocol.as_deref(), &[], &extra)
-        .map_err(UpgradeError::Handshake)?;
+    let (conn, headers) = Connection::accepted(
+        options.config.clone(),
+        &upgrade.request,
+        protocol.as_deref(),
+        &extra,
+    )
+    .map_err(UpgradeError::Handshake)?;
     let on_upgrade = req
         .extensions_mut()
         .remove::<OnUpgrade>()
         .ok_or(UpgradeError::NotUpgradable)?;
     let pending = PendingWebSocket {
         on_upgrade,
-        options: Some(Box::new(ConnectionOptions {
-            config: options.config.clone(),
+        accepted: Some(Box::new(Accepted {
+            conn,
             write_buffer_limit: options.write_buffer_limit,
             close_timeout: options.close_timeout,
         })),
@@ -236,8 +243,9 @@ fn response(status: u16, headers: &Headers, body: Bytes) -> Response<Full<Bytes>
 }
 
 #[derive(Debug)]
-struct ConnectionOptions {
-    config: sockeye_proto::Config,
+struct Accepted {
+    /// Open, with the negotiated extension (permessage-deflate) installed.
+    conn: Connection,
     write_buffer_limit: usize,
     close_timeout: Duration,
 }
@@ -248,7 +256,7 @@ struct ConnectionOptions {
 #[derive(Debug)]
 pub struct PendingWebSocket {
     on_upgrade: OnUpgrade,
-    options: Option<Box<ConnectionOptions>>,
+    accepted: Option<Box<Accepted>>,
     request: UpgradeRequest,
 }
 
@@ -266,13 +274,12 @@ impl Future for PendingWebSocket {
         let this = self.get_mut();
         let upgraded = ready!(Pin::new(&mut this.on_upgrade).poll(cx));
         let upgraded = upgraded.map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        let options = this.options.take().ok_or(Error::ConnectionClosed)?;
-        let conn = Connection::open(Role::Server, options.config, None);
+        let accepted = this.accepted.take().ok_or(Error::ConnectionClosed)?;
         Poll::Ready(Ok(WebSocketStream::from_parts(
             TokioIo::new(upgraded),
-            conn,
-            options.write_buffer_limit,
-            options.close_timeout,
+            accepted.conn,
+            accepted.write_buffer_limit,
+            accepted.close_timeout,
         )))
     }
 }

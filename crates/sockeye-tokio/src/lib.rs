@@ -98,7 +98,7 @@ pub use sockeye_std::proto;
 
 pub use sockeye_proto::{Bytes, MessageKind, PreparedMessage, Utf8Bytes};
 pub use sockeye_std::{
-    ClientOptions, CloseCode, CloseFrame, Config, Decision, Error, Framing, Headers, HttpHandler,
-    HttpRequest, Message, PeerAddr, ProtocolVersion, Request, Response, Result, ServerOptions,
-    UpgradeRequest,
+    default_deflate, ClientOptions, CloseCode, CloseFrame, Config, Decision, Error, Framing,
+    Headers, HttpHandler, HttpRequest, Message, PeerAddr, ProtocolVersion, Request, Response,
+    Result, ServerOptions, UpgradeRequest,
 };

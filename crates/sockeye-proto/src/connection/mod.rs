@@ -254,6 +254,24 @@ impl core::fmt::Debug for Connection {
     }
 }
 
+/// Server: the extensions to answer `request` with, per `config`, and the
+/// extension to install (permessage-deflate, when an offer is acceptable).
+fn negotiate_server_extensions(
+    config: &Config,
+    request: &Request,
+) -> (alloc::vec::Vec<ExtensionOffer>, Option<Box<dyn Extension>>) {
+    let Some(cfg) = &config.deflate else {
+        return (alloc::vec::Vec::new(), None);
+    };
+    match deflate::negotiate_server(cfg, &request.extensions) {
+        Some((params, answer)) => (
+            alloc::vec![answer],
+            Some(Box::new(PerMessageDeflate::new(Role::Server, params, cfg))),
+        ),
+        None => (alloc::vec::Vec::new(), None),
+    }
+}
+
 impl Connection {
     fn new(
         role: Role,
@@ -401,26 +419,36 @@ impl Connection {
         let Phase::ServerDecision(request) = &self.phase else {
             return Err(SendError::NoPendingRequest);
         };
-        let negotiated = self
-            .config
-            .deflate
-            .as_ref()
-            .and_then(|cfg| deflate::negotiate_server(cfg, &request.extensions));
-        let answers: alloc::vec::Vec<ExtensionOffer> = negotiated
-            .iter()
-            .map(|(_, answer)| answer.clone())
-            .collect();
+        let (answers, extension) = negotiate_server_extensions(&self.config, request);
         let response = request
             .accept_response(protocol, &answers, headers)
             .map_err(SendError::Handshake)?;
         self.tx_buf.extend_from_slice(&response);
         self.phase = Phase::Frames;
-        if let (Some((params, _)), Some(cfg)) = (negotiated, &self.config.deflate) {
-            let ext = PerMessageDeflate::new(Role::Server, params, cfg);
-            self.extension = Some(Box::new(ext));
-        }
+        self.extension = extension;
         self.extensions = answers;
         Ok(())
+    }
+
+    /// Accepts an upgrade `request` that an HTTP server parsed and will
+    /// answer itself (hyper): negotiates extensions exactly as
+    /// [`accept`](Self::accept) does (permessage-deflate per
+    /// [`Config::deflate`]), and returns the open server connection, with
+    /// the negotiated extension installed, and the header fields of the
+    /// `101 Switching Protocols` response to send
+    /// ([`Request::accept_headers`], including `Sec-WebSocket-Extensions`).
+    pub fn accepted(
+        config: Config,
+        request: &Request,
+        protocol: Option<&str>,
+        headers: &Headers,
+    ) -> Result<(Self, Headers), handshake::HandshakeError> {
+        let (answers, extension) = negotiate_server_extensions(&config, request);
+        let response = request.accept_headers(protocol, &answers, headers)?;
+        let mut conn = Connection::open(Role::Server, config, None);
+        conn.extension = extension;
+        conn.extensions = answers;
+        Ok((conn, response))
     }
 
     /// Answers the pending upgrade request with an HTTP error (for example

@@ -6,7 +6,7 @@ use crate::connection::tests::events as drain;
 use crate::connection::{Connection, Event, MessageKind, Role, SendOptions, State};
 use crate::error::{Error, ProtocolError};
 use crate::extension::ExtensionError;
-use crate::handshake::{ClientRequest, ExtensionOffer, HandshakeError, Headers};
+use crate::handshake::{ClientRequest, ExtensionOffer, HandshakeError, Headers, Request};
 use crate::rand::XorShift;
 use crate::Config;
 use alloc::boxed::Box;
@@ -361,13 +361,11 @@ fn client_validates_the_response() {
 
 // ------------------------------------------------------------- connections
 
-fn pair(client_cfg: DeflateConfig, server_cfg: DeflateConfig) -> (Connection, Connection) {
+/// A client offering per `client_cfg`, and a server with `server_config`
+/// holding its upgrade request (also returned) for a decision.
+fn offered(client_cfg: DeflateConfig, server_config: Config) -> (Connection, Connection, Request) {
     let cc = Config {
         deflate: Some(client_cfg),
-        ..Config::default()
-    };
-    let sc = Config {
-        deflate: Some(server_cfg),
         ..Config::default()
     };
     let mut client = Connection::client(
@@ -376,9 +374,20 @@ fn pair(client_cfg: DeflateConfig, server_cfg: DeflateConfig) -> (Connection, Co
         Box::new(XorShift::new(7)),
     )
     .unwrap();
-    let mut server = Connection::server(sc);
+    let mut server = Connection::server(server_config);
     server.feed(&client.take_output());
-    assert!(matches!(server.poll_event(), Ok(Some(Event::Request(_)))));
+    let Ok(Some(Event::Request(req))) = server.poll_event() else {
+        panic!("no upgrade request")
+    };
+    (client, server, *req)
+}
+
+fn pair(client_cfg: DeflateConfig, server_cfg: DeflateConfig) -> (Connection, Connection) {
+    let sc = Config {
+        deflate: Some(server_cfg),
+        ..Config::default()
+    };
+    let (mut client, mut server, _) = offered(client_cfg, sc);
     server.accept(None, &Headers::new()).unwrap();
     client.feed(&server.take_output());
     assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
@@ -471,6 +480,49 @@ fn negotiated_end_to_end_with_parameters() {
     assert!(wire.len() > 8000);
     server.feed(&wire);
     assert_eq!(drain(&mut server).len(), 2);
+}
+
+/// `Connection::accepted` (an HTTP server writes the 101) negotiates as
+/// `accept` does, and its connection speaks the negotiated extension.
+#[test]
+fn accepted_negotiates_like_accept() {
+    let sc = Config {
+        deflate: Some(DeflateConfig::default().client_no_context_takeover(true)),
+        ..Config::default()
+    };
+    let client_cfg = DeflateConfig::default().server_max_window_bits(Some(10));
+    let (mut client, mut server, req) = offered(client_cfg, sc.clone());
+    let (mut accepted, headers) = Connection::accepted(sc, &req, None, &Headers::new()).unwrap();
+    server.accept(None, &Headers::new()).unwrap();
+    assert_eq!(accepted.extensions(), server.extensions());
+    assert_eq!(
+        headers.get("Sec-WebSocket-Extensions"),
+        Some("permessage-deflate; client_no_context_takeover; server_max_window_bits=10")
+    );
+    assert_eq!(accepted.state(), State::Open);
+    client.feed(&server.take_output());
+    assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
+
+    let big: String = "sockeye ".repeat(1000);
+    client.send_text(&big).unwrap();
+    accepted.feed(&client.take_output());
+    assert_eq!(
+        drain(&mut accepted),
+        vec![Ok(Event::Text(big.as_str().into()))]
+    );
+    accepted.send_text(&big).unwrap();
+    let wire = accepted.take_output();
+    assert!(wire.len() < 400, "compressed to {}", wire.len());
+    client.feed(&wire);
+    assert_eq!(
+        drain(&mut client),
+        vec![Ok(Event::Text(big.as_str().into()))]
+    );
+
+    // Without deflate in the server's config: no answer, no extension.
+    let plain = Connection::accepted(Config::default(), &req, None, &Headers::new()).unwrap();
+    assert!(plain.0.extensions().is_empty());
+    assert_eq!(plain.1.get("Sec-WebSocket-Extensions"), None);
 }
 
 #[test]
