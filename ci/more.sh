@@ -8,9 +8,10 @@ bash ci/miri.sh
 # sockeye-proto for aarch64 (NEON kernels), type-checked and linted.
 bash ci/cross.sh
 # The hyper integration of sockeye-tokio (feature `hyper`, off by default,
-# so the workspace-wide clippy and test runs skip it): lint and test it.
+# so the workspace-wide clippy and test runs skip it): lint it (with the
+# hyper and axum examples) and test it, from hyper and from axum.
 cargo clippy -p sockeye-tokio --features hyper --all-targets -- -D warnings
-cargo test -p sockeye-tokio --features hyper --test hyper
+cargo test -p sockeye-tokio --features hyper --test hyper --test axum
 bash ci/autobahn.sh
 # The client through real tinyproxy and danted (installs them).
 bash ci/proxies.sh

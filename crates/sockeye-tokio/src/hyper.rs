@@ -10,7 +10,13 @@
 //! not lost: `Upgraded` hands them back first. Other requests are yours to
 //! answer as usual; [`is_upgrade_request`] tells them apart. Serve the
 //! connection with `hyper::server::conn::http1::Builder::serve_connection(..)
-//! .with_upgrades()`, or upgrades never complete.
+//! .with_upgrades()`, or upgrades never complete. permessage-deflate is
+//! negotiated per [`ServerOptions::deflate`], as by sockeye's own servers.
+//!
+//! Only the request's head and its `OnUpgrade` extension are used, so any
+//! body type does: from axum, take the handler's `axum::extract::Request`
+//! (`axum::serve` allows upgrades) and return the response; see the
+//! `axum_upgrade` example.
 //!
 //! ```no_run
 //! use http_body_util::Full;

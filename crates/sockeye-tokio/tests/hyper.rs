@@ -2,31 +2,27 @@
 //! plain HTTP on the same port, rejections, permessage-deflate.
 #![cfg(feature = "hyper")]
 
+mod common;
+
 #[path = "../examples/hyper_upgrade.rs"]
 mod hyper_upgrade;
 
+use common::bounded;
 use sockeye_tokio::proto::handshake::ClientRequest;
 use sockeye_tokio::proto::{Connection, Event, XorShift};
 use sockeye_tokio::{default_deflate, Config, Message, ServerOptions};
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-async fn bounded<T>(body: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), body)
-        .await
-        .expect("the test did not finish in time")
-}
 
 #[tokio::test]
 async fn the_example_runs() {
-    bounded(hyper_upgrade::self_test()).await.unwrap();
+    bounded(20, hyper_upgrade::self_test()).await.unwrap();
 }
 
 /// The client writes its request and a text frame in one write: hyper
 /// reads both, and the frame must reach the WebSocket.
 #[tokio::test]
 async fn a_frame_pipelined_behind_the_request_is_kept() {
-    bounded(async {
+    bounded(20, async {
         let (addr, server) = hyper_upgrade::start("127.0.0.1:0").await.unwrap();
         let mut client = Connection::client(
             &ClientRequest::new("localhost", "/ws"),
@@ -67,7 +63,7 @@ async fn a_frame_pipelined_behind_the_request_is_kept() {
 
 #[tokio::test]
 async fn invalid_upgrades_get_http_errors() {
-    bounded(async {
+    bounded(20, async {
         let (addr, server) = hyper_upgrade::start("127.0.0.1:0").await.unwrap();
         // Version 12 is not spoken: 426 with the versions that are.
         let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -93,7 +89,7 @@ async fn rejections_carry_status_and_headers() {
     use hyper::service::service_fn;
     use hyper_util::rt::TokioIo;
     use sockeye_tokio::{Decision, ServerOptions};
-    bounded(async {
+    bounded(20, async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -139,7 +135,7 @@ fn compressible_text() -> String {
 /// install the extension, and large messages echo intact.
 #[tokio::test]
 async fn deflate_is_negotiated_when_the_server_enables_it() {
-    bounded(async {
+    bounded(20, async {
         let options = ServerOptions::new().deflate(Some(default_deflate()));
         let (addr, server) = hyper_upgrade::start_with("127.0.0.1:0", options)
             .await
@@ -177,7 +173,7 @@ async fn deflate_is_negotiated_when_the_server_enables_it() {
 
 #[tokio::test]
 async fn deflate_is_not_negotiated_when_the_server_leaves_it_off() {
-    bounded(async {
+    bounded(20, async {
         let (addr, server) = hyper_upgrade::start_with("127.0.0.1:0", ServerOptions::new())
             .await
             .unwrap();
@@ -229,7 +225,7 @@ async fn echo_counting_bytes(addr: std::net::SocketAddr, text: &str) -> (String,
 /// back at full size.
 #[tokio::test]
 async fn the_upgraded_connection_compresses_on_the_wire() {
-    bounded(async {
+    bounded(20, async {
         let text = compressible_text();
         let on = ServerOptions::new().deflate(Some(default_deflate()));
         let (addr, server) = hyper_upgrade::start_with("127.0.0.1:0", on).await.unwrap();
