@@ -7,6 +7,7 @@ use common::{echo_server, still_serves, RUNTIMES};
 use sockeye_std::ServerOptions;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -51,8 +52,14 @@ fn request_with(extra: &str) -> String {
 
 /// A raw, upgraded connection.
 fn upgraded(addr: SocketAddr) -> TcpStream {
+    upgraded_with(addr, "").0
+}
+
+/// A raw connection upgraded by a request with `extra` header lines; also
+/// returns the 101 response head.
+fn upgraded_with(addr: SocketAddr, extra: &str) -> (TcpStream, String) {
     let mut s = connect(addr);
-    s.write_all(request_with("").as_bytes()).unwrap();
+    s.write_all(request_with(extra).as_bytes()).unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -64,7 +71,7 @@ fn upgraded(addr: SocketAddr) -> TcpStream {
         "{}",
         String::from_utf8_lossy(&head)
     );
-    s
+    (s, String::from_utf8_lossy(&head).into_owned())
 }
 
 fn frame(fin: bool, rsv: u8, opcode: u8, payload: &[u8]) -> Vec<u8> {
@@ -121,7 +128,12 @@ fn close_code(s: &mut TcpStream) -> Option<u16> {
 /// Sends `bytes` on a fresh upgraded connection (from another thread) and
 /// returns the close code the server answers with.
 fn close_code_for(addr: SocketAddr, bytes: Vec<u8>) -> Option<u16> {
-    let mut s = upgraded(addr);
+    close_code_after(upgraded(addr), bytes)
+}
+
+/// Sends `bytes` on the upgraded connection `s` (from another thread) and
+/// returns the close code the server answers with.
+fn close_code_after(mut s: TcpStream, bytes: Vec<u8>) -> Option<u16> {
     let mut w = s.try_clone().unwrap();
     let writer = std::thread::spawn(move || {
         let _ = w.write_all(&bytes);
@@ -433,4 +445,83 @@ fn ten_thousand_dropped_connections_leave_no_trace() {
         );
         still_serves(addr);
     }
+}
+
+/// How much the deflate bomb inflates to.
+const BOMB_INFLATED: usize = 1 << 30;
+
+/// A permessage-deflate message payload (raw DEFLATE, trailing `00 00 ff ff`
+/// removed, RFC 7692 §7.2.1) that inflates to [`BOMB_INFLATED`] zeros:
+/// about 1 MiB, DEFLATE's best ratio being about 1:1032. Built once.
+fn deflate_bomb() -> &'static [u8] {
+    static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
+    BOMB.get_or_init(|| {
+        let mut compressor = sockeye_proto::deflate::Compressor::new(9, 15);
+        let zeros = vec![0u8; 1 << 20];
+        let mut out = sockeye_proto::BytesMut::new();
+        let chunks = BOMB_INFLATED / zeros.len();
+        for i in 0..chunks {
+            compressor
+                .compress(&zeros, i + 1 == chunks, &mut out)
+                .unwrap();
+        }
+        out.to_vec()
+    })
+}
+
+/// Sends `bomb` (masked frames) to a fresh server on every runtime that
+/// accepts permessage-deflate with a 1 MiB message limit: it must answer
+/// 1009 within 2 s, with memory growing far less than the inflated size,
+/// and still serve others.
+fn bomb_is_defused(frames: impl Fn(&[u8]) -> Vec<u8>) {
+    let bomb = frames(deflate_bomb());
+    for rt in RUNTIMES {
+        let mut options = ServerOptions::new().deflate(Some(sockeye_std::default_deflate()));
+        options.config.max_message_size = 1 << 20;
+        let addr = echo_server(rt, options);
+        let (s, head) = upgraded_with(addr, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("\r\nsec-websocket-extensions: permessage-deflate"),
+            "{rt}: compression not accepted: {head}"
+        );
+        let before = rss();
+        let started = Instant::now();
+        assert_eq!(close_code_after(s, bomb.clone()), Some(1009), "{rt}");
+        let elapsed = started.elapsed();
+        let grown = rss().saturating_sub(before);
+        assert!(elapsed < Duration::from_secs(2), "{rt}: took {elapsed:?}");
+        assert!(grown < 64 << 20, "{rt}: memory grew by {grown}");
+        eprintln!(
+            "{rt}: {} bytes in, 1009 after {elapsed:?}, RSS +{} KiB",
+            bomb.len(),
+            grown >> 10
+        );
+        still_serves(addr);
+    }
+}
+
+#[test]
+fn deflate_bomb_in_one_frame_is_cut_off() {
+    assert!(deflate_bomb().len() < 2 << 20, "{}", deflate_bomb().len());
+    bomb_is_defused(|bomb| frame(true, 0x40, 2, bomb));
+}
+
+#[test]
+fn deflate_bomb_in_many_fragments_is_cut_off() {
+    // 256-byte fragments each inflate to about 256 KiB, below the 1 MiB
+    // limit: only the message's running total can stop them.
+    bomb_is_defused(|bomb| {
+        let pieces: Vec<&[u8]> = bomb.chunks(256).collect();
+        let mut bytes = Vec::with_capacity(bomb.len() + pieces.len() * 8);
+        for (i, piece) in pieces.iter().enumerate() {
+            let (fin, rsv, opcode) = (
+                i + 1 == pieces.len(),
+                if i == 0 { 0x40 } else { 0 },
+                if i == 0 { 2 } else { 0 },
+            );
+            bytes.extend(frame(fin, rsv, opcode, piece));
+        }
+        bytes
+    });
 }
