@@ -155,6 +155,23 @@ fn rss() -> usize {
         * 4096
 }
 
+/// Runs `attack`; returns its result and how far the resident memory of this
+/// process (servers included) rose above its size before, at its peak: the
+/// high-water mark `VmHWM`, reset first through `/proc/self/clear_refs`, so
+/// memory allocated and freed again during the attack counts too.
+fn peak_growth<T>(attack: impl FnOnce() -> T) -> (T, usize) {
+    let before = rss();
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let result = attack();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak_kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    (result, (peak_kib << 10).saturating_sub(before))
+}
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
@@ -321,11 +338,14 @@ fn frame_violations_get_their_close_codes() {
             ("declared length 2^63-1", huge, 1009),
             ("message over the limit", over_limit, 1009),
         ];
+        let mut most = 0;
         for (what, bytes, code) in cases {
-            let before = rss();
-            assert_eq!(close_code_for(addr, bytes), Some(code), "{rt}: {what}");
-            assert!(rss() < before + (64 << 20), "{rt}: {what} grew memory");
+            let (answer, grown) = peak_growth(|| close_code_for(addr, bytes));
+            assert_eq!(answer, Some(code), "{rt}: {what}");
+            assert!(grown < 64 << 20, "{rt}: {what}: memory peaked +{grown}");
+            most = most.max(grown);
         }
+        eprintln!("{rt}: peak RSS +{} KiB at most", most >> 10);
         still_serves(addr);
     }
 }
@@ -340,13 +360,10 @@ fn a_million_one_byte_fragments_are_cut_off() {
         for _ in 0..999_999 {
             bytes.extend_from_slice(&cont);
         }
-        let before = rss();
-        assert_eq!(close_code_for(addr, bytes), Some(1009), "{rt}");
-        assert!(
-            rss() < before + (64 << 20),
-            "{rt}: memory grew by {}",
-            rss().saturating_sub(before)
-        );
+        let (answer, grown) = peak_growth(|| close_code_for(addr, bytes));
+        assert_eq!(answer, Some(1009), "{rt}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!("{rt}: peak RSS +{} KiB", grown >> 10);
         still_serves(addr);
     }
 }
@@ -361,21 +378,28 @@ fn ping_flood_without_reading_stays_bounded() {
         for _ in 0..100_000 {
             flood.extend_from_slice(&ping);
         }
-        let before = rss();
-        s.write_all(&flood).unwrap();
-        // The server answered what it could, stayed responsive and small.
-        s.write_all(&frame(true, 0, 1, b"after the flood")).unwrap();
-        let mut got = Vec::new();
-        let mut chunk = [0u8; 65536];
-        while !got.windows(15).any(|w| w == b"after the flood") {
-            let n = s.read(&mut chunk).unwrap();
-            assert!(n > 0, "{rt}: connection closed");
-            got.extend_from_slice(&chunk[..n]);
-        }
+        let (got, grown) = peak_growth(|| {
+            s.write_all(&flood).unwrap();
+            // The server answered what it could, stayed responsive and small.
+            s.write_all(&frame(true, 0, 1, b"after the flood")).unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 65536];
+            while !got.windows(15).any(|w| w == b"after the flood") {
+                let n = s.read(&mut chunk).unwrap();
+                assert!(n > 0, "{rt}: connection closed");
+                got.extend_from_slice(&chunk[..n]);
+            }
+            got
+        });
         // Pongs beyond the backlog were coalesced (RFC 6455 §5.5.3): at most
         // one pong per ping ever reaches us.
         assert!(got.len() <= 100_000 * 18 + 64, "{rt}: {} bytes", got.len());
-        assert!(rss() < before + (64 << 20), "{rt}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!(
+            "{rt}: {} bytes back, peak RSS +{} KiB",
+            got.len(),
+            grown >> 10
+        );
         still_serves(addr);
     }
 }
@@ -387,26 +411,25 @@ fn a_client_that_never_reads_cannot_grow_server_memory() {
         let s = upgraded(addr);
         s.set_write_timeout(Some(Duration::from_secs(3))).unwrap();
         let message = frame(true, 0, 2, &vec![7u8; 64 << 10]);
-        let before = rss();
         let mut w = s.try_clone().unwrap();
-        let mut sent = 0usize;
-        // Write echoes-to-be until the server stops taking them (it waits
-        // for us to read, we never do) or 256 MiB went through.
-        while sent < 256 << 20 {
-            if w.write_all(&message).is_err() {
-                break;
+        let (sent, grown) = peak_growth(|| {
+            let mut sent = 0usize;
+            // Write echoes-to-be until the server stops taking them (it waits
+            // for us to read, we never do) or 256 MiB went through.
+            while sent < 256 << 20 {
+                if w.write_all(&message).is_err() {
+                    break;
+                }
+                sent += message.len();
             }
-            sent += message.len();
-        }
+            sent
+        });
         assert!(
             sent < 256 << 20,
             "{rt}: the server buffered {sent} bytes without pushing back"
         );
-        assert!(
-            rss() < before + (96 << 20),
-            "{rt}: memory grew by {}",
-            rss().saturating_sub(before)
-        );
+        assert!(grown < 96 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!("{rt}: {sent} bytes taken, peak RSS +{} KiB", grown >> 10);
         drop(s);
         still_serves(addr);
     }
@@ -485,15 +508,16 @@ fn bomb_is_defused(frames: impl Fn(&[u8]) -> Vec<u8>) {
                 .contains("\r\nsec-websocket-extensions: permessage-deflate"),
             "{rt}: compression not accepted: {head}"
         );
-        let before = rss();
-        let started = Instant::now();
-        assert_eq!(close_code_after(s, bomb.clone()), Some(1009), "{rt}");
-        let elapsed = started.elapsed();
-        let grown = rss().saturating_sub(before);
+        let bytes = bomb.clone();
+        let ((answer, elapsed), grown) = peak_growth(|| {
+            let started = Instant::now();
+            (close_code_after(s, bytes), started.elapsed())
+        });
+        assert_eq!(answer, Some(1009), "{rt}");
         assert!(elapsed < Duration::from_secs(2), "{rt}: took {elapsed:?}");
-        assert!(grown < 64 << 20, "{rt}: memory grew by {grown}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
         eprintln!(
-            "{rt}: {} bytes in, 1009 after {elapsed:?}, RSS +{} KiB",
+            "{rt}: {} bytes in, 1009 after {elapsed:?}, peak RSS +{} KiB",
             bomb.len(),
             grown >> 10
         );
