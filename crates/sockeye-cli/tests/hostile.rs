@@ -7,6 +7,7 @@ use common::{echo_server, still_serves, RUNTIMES};
 use sockeye_std::ServerOptions;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -51,8 +52,14 @@ fn request_with(extra: &str) -> String {
 
 /// A raw, upgraded connection.
 fn upgraded(addr: SocketAddr) -> TcpStream {
+    upgraded_with(addr, "").0
+}
+
+/// A raw connection upgraded by a request with `extra` header lines; also
+/// returns the 101 response head.
+fn upgraded_with(addr: SocketAddr, extra: &str) -> (TcpStream, String) {
     let mut s = connect(addr);
-    s.write_all(request_with("").as_bytes()).unwrap();
+    s.write_all(request_with(extra).as_bytes()).unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -64,7 +71,7 @@ fn upgraded(addr: SocketAddr) -> TcpStream {
         "{}",
         String::from_utf8_lossy(&head)
     );
-    s
+    (s, String::from_utf8_lossy(&head).into_owned())
 }
 
 fn frame(fin: bool, rsv: u8, opcode: u8, payload: &[u8]) -> Vec<u8> {
@@ -121,7 +128,12 @@ fn close_code(s: &mut TcpStream) -> Option<u16> {
 /// Sends `bytes` on a fresh upgraded connection (from another thread) and
 /// returns the close code the server answers with.
 fn close_code_for(addr: SocketAddr, bytes: Vec<u8>) -> Option<u16> {
-    let mut s = upgraded(addr);
+    close_code_after(upgraded(addr), bytes)
+}
+
+/// Sends `bytes` on the upgraded connection `s` (from another thread) and
+/// returns the close code the server answers with.
+fn close_code_after(mut s: TcpStream, bytes: Vec<u8>) -> Option<u16> {
     let mut w = s.try_clone().unwrap();
     let writer = std::thread::spawn(move || {
         let _ = w.write_all(&bytes);
@@ -141,6 +153,23 @@ fn rss() -> usize {
         .parse::<usize>()
         .unwrap()
         * 4096
+}
+
+/// Runs `attack`; returns its result and how far the resident memory of this
+/// process (servers included) rose above its size before, at its peak: the
+/// high-water mark `VmHWM`, reset first through `/proc/self/clear_refs`, so
+/// memory allocated and freed again during the attack counts too.
+fn peak_growth<T>(attack: impl FnOnce() -> T) -> (T, usize) {
+    let before = rss();
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let result = attack();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak_kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    (result, (peak_kib << 10).saturating_sub(before))
 }
 
 fn open_fds() -> usize {
@@ -309,11 +338,14 @@ fn frame_violations_get_their_close_codes() {
             ("declared length 2^63-1", huge, 1009),
             ("message over the limit", over_limit, 1009),
         ];
+        let mut most = 0;
         for (what, bytes, code) in cases {
-            let before = rss();
-            assert_eq!(close_code_for(addr, bytes), Some(code), "{rt}: {what}");
-            assert!(rss() < before + (64 << 20), "{rt}: {what} grew memory");
+            let (answer, grown) = peak_growth(|| close_code_for(addr, bytes));
+            assert_eq!(answer, Some(code), "{rt}: {what}");
+            assert!(grown < 64 << 20, "{rt}: {what}: memory peaked +{grown}");
+            most = most.max(grown);
         }
+        eprintln!("{rt}: peak RSS +{} KiB at most", most >> 10);
         still_serves(addr);
     }
 }
@@ -328,13 +360,10 @@ fn a_million_one_byte_fragments_are_cut_off() {
         for _ in 0..999_999 {
             bytes.extend_from_slice(&cont);
         }
-        let before = rss();
-        assert_eq!(close_code_for(addr, bytes), Some(1009), "{rt}");
-        assert!(
-            rss() < before + (64 << 20),
-            "{rt}: memory grew by {}",
-            rss().saturating_sub(before)
-        );
+        let (answer, grown) = peak_growth(|| close_code_for(addr, bytes));
+        assert_eq!(answer, Some(1009), "{rt}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!("{rt}: peak RSS +{} KiB", grown >> 10);
         still_serves(addr);
     }
 }
@@ -349,21 +378,28 @@ fn ping_flood_without_reading_stays_bounded() {
         for _ in 0..100_000 {
             flood.extend_from_slice(&ping);
         }
-        let before = rss();
-        s.write_all(&flood).unwrap();
-        // The server answered what it could, stayed responsive and small.
-        s.write_all(&frame(true, 0, 1, b"after the flood")).unwrap();
-        let mut got = Vec::new();
-        let mut chunk = [0u8; 65536];
-        while !got.windows(15).any(|w| w == b"after the flood") {
-            let n = s.read(&mut chunk).unwrap();
-            assert!(n > 0, "{rt}: connection closed");
-            got.extend_from_slice(&chunk[..n]);
-        }
+        let (got, grown) = peak_growth(|| {
+            s.write_all(&flood).unwrap();
+            // The server answered what it could, stayed responsive and small.
+            s.write_all(&frame(true, 0, 1, b"after the flood")).unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0u8; 65536];
+            while !got.windows(15).any(|w| w == b"after the flood") {
+                let n = s.read(&mut chunk).unwrap();
+                assert!(n > 0, "{rt}: connection closed");
+                got.extend_from_slice(&chunk[..n]);
+            }
+            got
+        });
         // Pongs beyond the backlog were coalesced (RFC 6455 §5.5.3): at most
         // one pong per ping ever reaches us.
         assert!(got.len() <= 100_000 * 18 + 64, "{rt}: {} bytes", got.len());
-        assert!(rss() < before + (64 << 20), "{rt}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!(
+            "{rt}: {} bytes back, peak RSS +{} KiB",
+            got.len(),
+            grown >> 10
+        );
         still_serves(addr);
     }
 }
@@ -375,26 +411,25 @@ fn a_client_that_never_reads_cannot_grow_server_memory() {
         let s = upgraded(addr);
         s.set_write_timeout(Some(Duration::from_secs(3))).unwrap();
         let message = frame(true, 0, 2, &vec![7u8; 64 << 10]);
-        let before = rss();
         let mut w = s.try_clone().unwrap();
-        let mut sent = 0usize;
-        // Write echoes-to-be until the server stops taking them (it waits
-        // for us to read, we never do) or 256 MiB went through.
-        while sent < 256 << 20 {
-            if w.write_all(&message).is_err() {
-                break;
+        let (sent, grown) = peak_growth(|| {
+            let mut sent = 0usize;
+            // Write echoes-to-be until the server stops taking them (it waits
+            // for us to read, we never do) or 256 MiB went through.
+            while sent < 256 << 20 {
+                if w.write_all(&message).is_err() {
+                    break;
+                }
+                sent += message.len();
             }
-            sent += message.len();
-        }
+            sent
+        });
         assert!(
             sent < 256 << 20,
             "{rt}: the server buffered {sent} bytes without pushing back"
         );
-        assert!(
-            rss() < before + (96 << 20),
-            "{rt}: memory grew by {}",
-            rss().saturating_sub(before)
-        );
+        assert!(grown < 96 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!("{rt}: {sent} bytes taken, peak RSS +{} KiB", grown >> 10);
         drop(s);
         still_serves(addr);
     }
@@ -433,4 +468,84 @@ fn ten_thousand_dropped_connections_leave_no_trace() {
         );
         still_serves(addr);
     }
+}
+
+/// How much the deflate bomb inflates to.
+const BOMB_INFLATED: usize = 1 << 30;
+
+/// A permessage-deflate message payload (raw DEFLATE, trailing `00 00 ff ff`
+/// removed, RFC 7692 §7.2.1) that inflates to [`BOMB_INFLATED`] zeros:
+/// about 1 MiB, DEFLATE's best ratio being about 1:1032. Built once.
+fn deflate_bomb() -> &'static [u8] {
+    static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
+    BOMB.get_or_init(|| {
+        let mut compressor = sockeye_proto::deflate::Compressor::new(9, 15);
+        let zeros = vec![0u8; 1 << 20];
+        let mut out = sockeye_proto::BytesMut::new();
+        let chunks = BOMB_INFLATED / zeros.len();
+        for i in 0..chunks {
+            compressor
+                .compress(&zeros, i + 1 == chunks, &mut out)
+                .unwrap();
+        }
+        out.to_vec()
+    })
+}
+
+/// Sends `bomb` (masked frames) to a fresh server on every runtime that
+/// accepts permessage-deflate with a 1 MiB message limit: it must answer
+/// 1009 within 2 s, with memory growing far less than the inflated size,
+/// and still serve others.
+fn bomb_is_defused(frames: impl Fn(&[u8]) -> Vec<u8>) {
+    let bomb = frames(deflate_bomb());
+    for rt in RUNTIMES {
+        let mut options = ServerOptions::new().deflate(Some(sockeye_std::default_deflate()));
+        options.config.max_message_size = 1 << 20;
+        let addr = echo_server(rt, options);
+        let (s, head) = upgraded_with(addr, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("\r\nsec-websocket-extensions: permessage-deflate"),
+            "{rt}: compression not accepted: {head}"
+        );
+        let bytes = bomb.clone();
+        let ((answer, elapsed), grown) = peak_growth(|| {
+            let started = Instant::now();
+            (close_code_after(s, bytes), started.elapsed())
+        });
+        assert_eq!(answer, Some(1009), "{rt}");
+        assert!(elapsed < Duration::from_secs(2), "{rt}: took {elapsed:?}");
+        assert!(grown < 64 << 20, "{rt}: memory peaked +{grown}");
+        eprintln!(
+            "{rt}: {} bytes in, 1009 after {elapsed:?}, peak RSS +{} KiB",
+            bomb.len(),
+            grown >> 10
+        );
+        still_serves(addr);
+    }
+}
+
+#[test]
+fn deflate_bomb_in_one_frame_is_cut_off() {
+    assert!(deflate_bomb().len() < 2 << 20, "{}", deflate_bomb().len());
+    bomb_is_defused(|bomb| frame(true, 0x40, 2, bomb));
+}
+
+#[test]
+fn deflate_bomb_in_many_fragments_is_cut_off() {
+    // 256-byte fragments each inflate to about 256 KiB, below the 1 MiB
+    // limit: only the message's running total can stop them.
+    bomb_is_defused(|bomb| {
+        let pieces: Vec<&[u8]> = bomb.chunks(256).collect();
+        let mut bytes = Vec::with_capacity(bomb.len() + pieces.len() * 8);
+        for (i, piece) in pieces.iter().enumerate() {
+            let (fin, rsv, opcode) = (
+                i + 1 == pieces.len(),
+                if i == 0 { 0x40 } else { 0 },
+                if i == 0 { 2 } else { 0 },
+            );
+            bytes.extend(frame(fin, rsv, opcode, piece));
+        }
+        bytes
+    });
 }

@@ -22,6 +22,16 @@ pub struct Config {
     pub max_fragments: usize,
     /// Limits on the HTTP upgrade request or response.
     pub handshake: HandshakeLimits,
+    /// Server: the most bytes kept that a client sent after its upgrade
+    /// request while the application has not answered it yet (between
+    /// [`Event::Request`](crate::Event::Request) and
+    /// [`accept`](crate::Connection::accept) or
+    /// [`reject`](crate::Connection::reject)); RFC 6455 §4.1 has clients
+    /// wait for the answer, so only a client that pipelines frames sends
+    /// any. Beyond it the request is refused with 413
+    /// ([`HandshakeError::EarlyInputTooLarge`](crate::handshake::HandshakeError::EarlyInputTooLarge)).
+    /// Default: 64 KiB, more than one read of the adapters.
+    pub max_early_input: usize,
     /// Accept unmasked frames from a client (RFC 6455 requires masking; some
     /// embedded peers skip it). Default: `false`, such frames close with 1002.
     pub accept_unmasked_frames: bool,
@@ -68,6 +78,7 @@ impl Default for Config {
             max_frame_size: 16 << 20,
             max_fragments: 131_072,
             handshake: HandshakeLimits::default(),
+            max_early_input: 64 << 10,
             accept_unmasked_frames: false,
             validate_utf8: true,
             auto_pong: true,

@@ -224,6 +224,9 @@ pub struct Connection {
     /// The connection failed (protocol or handshake error, or EOF); no more
     /// events.
     failed: bool,
+    /// Server: input was fed past [`Config::max_early_input`] while the
+    /// upgrade request awaited its answer (and dropped).
+    early_overflow: bool,
     /// Frames queued as shared chunks, in order, followed by `tx_buf`.
     tx_chunks: VecDeque<Bytes>,
     /// Small frames, copied and coalesced.
@@ -291,6 +294,7 @@ impl Connection {
             close_sent: false,
             close_received: false,
             failed: false,
+            early_overflow: false,
             tx_chunks: VecDeque::new(),
             tx_buf: BytesMut::new(),
             pending_pong: None,
@@ -415,10 +419,19 @@ impl Connection {
     /// Answers the pending upgrade request ([`Event::Request`]) with 101
     /// Switching Protocols, selecting `protocol` (which must be one the
     /// client offered) and adding `headers`. The connection is then open.
+    ///
+    /// If the client sent more than [`Config::max_early_input`] bytes after
+    /// its request meanwhile, the request is refused instead: the 413
+    /// response is queued, the connection is closed and
+    /// [`HandshakeError::EarlyInputTooLarge`](handshake::HandshakeError::EarlyInputTooLarge)
+    /// is returned.
     pub fn accept(&mut self, protocol: Option<&str>, headers: &Headers) -> Result<(), SendError> {
         let Phase::ServerDecision(request) = &self.phase else {
             return Err(SendError::NoPendingRequest);
         };
+        if self.early_input_over_limit() {
+            return Err(SendError::Handshake(self.refuse_early_input()));
+        }
         let (answers, extension) = negotiate_server_extensions(&self.config, request);
         let response = request
             .accept_response(protocol, &answers, headers)
@@ -468,8 +481,35 @@ impl Connection {
 
     /// Hands the connection received bytes (copying them). Follow with
     /// [`poll_event`](Self::poll_event).
+    ///
+    /// While a server's request awaits the application's answer (see
+    /// [`wants_input`](Self::wants_input)), bytes are kept up to
+    /// [`Config::max_early_input`]; past it they are dropped and the request
+    /// is refused (413) at the next `poll_event` or `accept`. Bytes after a
+    /// plain HTTP request ([`Event::HttpRequest`]) are dropped: the
+    /// connection closes once it is answered.
     pub fn feed(&mut self, data: &[u8]) {
+        match self.phase {
+            Phase::ServerHttp => return,
+            Phase::ServerDecision(_)
+                if self.rx.len().saturating_add(data.len()) > self.config.max_early_input =>
+            {
+                self.early_overflow = true;
+                return;
+            }
+            _ => {}
+        }
         self.rx.extend_from_slice(data);
+    }
+
+    /// Whether reading more input is of any use now. `false` while a
+    /// server's upgrade request ([`Event::Request`]) or plain HTTP request
+    /// ([`Event::HttpRequest`]) awaits the application's answer, and once
+    /// the connection has failed: stop reading until it changes. Embedders
+    /// that decide asynchronously should honour it; bytes fed meanwhile
+    /// count against [`Config::max_early_input`].
+    pub fn wants_input(&self) -> bool {
+        !self.failed && !matches!(self.phase, Phase::ServerDecision(_) | Phase::ServerHttp)
     }
 
     /// The buffer received bytes go into: read from the transport straight
@@ -517,14 +557,25 @@ impl Connection {
             self.rx.clear();
             return Ok(None);
         }
+        if matches!(self.phase, Phase::ServerDecision(_)) && self.early_input_over_limit() {
+            return Err(Error::Handshake(self.refuse_early_input()));
+        }
         match &mut self.phase {
             Phase::Frames => self.poll_frames(),
-            Phase::ServerDecision(_) | Phase::ServerHttp => Ok(None),
+            Phase::ServerDecision(_) => Ok(None),
+            Phase::ServerHttp => {
+                // Never read: the connection closes once it is answered.
+                self.rx.clear();
+                Ok(None)
+            }
             Phase::ServerRequest(hs) => {
                 let result = hs.feed(&self.rx);
                 match result {
                     Ok(Some((request, used))) => {
                         bytes::Buf::advance(&mut self.rx, used);
+                        if self.early_input_over_limit() {
+                            return Err(Error::Handshake(self.refuse_early_input()));
+                        }
                         let event = Event::Request(Box::new(request.clone()));
                         self.phase = Phase::ServerDecision(Box::new(request));
                         Ok(Some(event))
@@ -590,6 +641,25 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Server: whether more input arrived behind the upgrade request than
+    /// [`Config::max_early_input`] allows.
+    fn early_input_over_limit(&self) -> bool {
+        self.early_overflow || self.rx.len() > self.config.max_early_input
+    }
+
+    /// Server: refuses the upgrade request because of too much early input:
+    /// queues the 413 response and fails the connection.
+    fn refuse_early_input(&mut self) -> handshake::HandshakeError {
+        let e = handshake::HandshakeError::EarlyInputTooLarge {
+            limit: self.config.max_early_input,
+        };
+        self.tx_buf.extend_from_slice(&e.response());
+        self.rx.clear();
+        self.phase = Phase::Frames;
+        self.failed = true;
+        e
     }
 
     /// Client: checks the server's permessage-deflate answer, if any, and

@@ -595,6 +595,150 @@ fn bytes_after_request_head_belong_to_the_connection() {
     assert_eq!(events(&mut server), vec![Ok(Event::Text("early".into()))]);
 }
 
+fn early_input_config(limit: usize) -> Config {
+    Config {
+        max_early_input: limit,
+        ..Config::default()
+    }
+}
+
+/// A server that has reported the client's upgrade request and awaits the
+/// answer, with `max_early_input` set to `limit`; also returns an open
+/// client whose frames can be fed to it.
+fn server_awaiting_decision(limit: usize) -> (Connection, Connection) {
+    let config = early_input_config(limit);
+    let request = ClientRequest::new("example.com", "/");
+    let mut client = Connection::client(&request, config.clone(), rng(5)).unwrap();
+    let mut server = Connection::server(config.clone());
+    assert!(server.wants_input());
+    assert!(matches!(
+        ferry(&mut client, &mut server)[..],
+        [Ok(Event::Request(_))]
+    ));
+    assert!(!server.wants_input());
+    (server, Connection::open(Role::Client, config, Some(rng(6))))
+}
+
+fn refused_early(e: &Error, limit: usize) -> bool {
+    *e == Error::Handshake(handshake::HandshakeError::EarlyInputTooLarge { limit })
+}
+
+#[test]
+fn early_input_is_kept_up_to_the_limit() {
+    let (mut server, mut client) = server_awaiting_decision(100);
+    client.send_binary(&[7u8; 94]).unwrap(); // 2 + 4 + 94 = 100 bytes
+    let frame = client.take_output();
+    assert_eq!(frame.len(), 100);
+    server.feed(&frame);
+    assert_eq!(events(&mut server), vec![]);
+    assert_eq!(server.buffered_input(), 100);
+    server.accept(None, &Headers::new()).unwrap();
+    assert!(server.wants_input());
+    assert_eq!(
+        events(&mut server),
+        vec![Ok(Event::Binary(Bytes::from(vec![7u8; 94])))]
+    );
+}
+
+#[test]
+fn early_input_past_the_limit_is_dropped_and_refused_with_413() {
+    let (mut server, mut client) = server_awaiting_decision(100);
+    client.send_binary(&[7u8; 94]).unwrap();
+    server.feed(&client.take_output());
+    // One byte more: dropped, not buffered, whatever the caller keeps feeding.
+    for _ in 0..1000 {
+        server.feed(&[0u8; 1024]);
+    }
+    assert_eq!(server.buffered_input(), 100);
+    let evs = events(&mut server);
+    assert!(
+        matches!(&evs[..], [Err(e)] if refused_early(e, 100)),
+        "{evs:?}"
+    );
+    assert_eq!(server.state(), State::Closed);
+    assert_eq!(server.buffered_input(), 0);
+    assert!(!server.wants_input());
+    let out = String::from_utf8(server.take_output()).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 413 Content Too Large\r\n"),
+        "{out}"
+    );
+    assert!(server.should_close_transport());
+    // Reported once; the request can no longer be answered.
+    assert_eq!(events(&mut server), vec![]);
+    assert_eq!(
+        server.accept(None, &Headers::new()),
+        Err(SendError::NoPendingRequest)
+    );
+}
+
+#[test]
+fn accept_after_too_much_early_input_refuses_the_request() {
+    let (mut server, _) = server_awaiting_decision(10);
+    // Appended straight to the input buffer: checked all the same.
+    server.input_buffer().extend_from_slice(&[0u8; 11]);
+    let result = server.accept(None, &Headers::new());
+    assert_eq!(
+        result,
+        Err(SendError::Handshake(
+            handshake::HandshakeError::EarlyInputTooLarge { limit: 10 }
+        ))
+    );
+    let out = String::from_utf8(server.take_output()).unwrap();
+    assert!(out.starts_with("HTTP/1.1 413"), "{out}");
+    assert_eq!(server.state(), State::Closed);
+    assert_eq!(events(&mut server), vec![]);
+
+    // Rejecting is still possible: the early bytes do not matter then.
+    let (mut server, _) = server_awaiting_decision(10);
+    server.feed(&[0u8; 11]);
+    server.reject(403, &Headers::new(), b"").unwrap();
+    let out = String::from_utf8(server.take_output()).unwrap();
+    assert!(out.starts_with("HTTP/1.1 403"), "{out}");
+}
+
+#[test]
+fn too_much_early_input_with_the_request_is_refused_before_reporting_it() {
+    let config = early_input_config(1000);
+    let request = ClientRequest::new("example.com", "/");
+    let mut client = Connection::client(&request, config.clone(), rng(5)).unwrap();
+    let mut bytes = client.take_output();
+    bytes.extend_from_slice(&[0u8; 1001]);
+    let mut server = Connection::server(config);
+    server.feed(&bytes);
+    let evs = events(&mut server);
+    assert!(
+        matches!(&evs[..], [Err(e)] if refused_early(e, 1000)),
+        "{evs:?}"
+    );
+    assert!(String::from_utf8(server.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 413"));
+}
+
+#[test]
+fn input_after_a_plain_http_request_is_dropped() {
+    let mut server = Connection::server(Config::default());
+    server.feed(b"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\nbody");
+    assert!(matches!(
+        events(&mut server)[..],
+        [Ok(Event::HttpRequest(_))]
+    ));
+    assert!(!server.wants_input());
+    assert_eq!(server.buffered_input(), 0);
+    for _ in 0..1024 {
+        server.feed(&[b'x'; 1024]);
+    }
+    assert_eq!(server.buffered_input(), 0);
+    server.input_buffer().extend_from_slice(b"more");
+    assert_eq!(events(&mut server), vec![]);
+    assert_eq!(server.buffered_input(), 0);
+    server.reject(200, &Headers::new(), b"ok").unwrap();
+    assert!(String::from_utf8(server.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 200"));
+}
+
 #[test]
 fn large_server_payload_is_not_copied() {
     let mut server = open_server(Config::default());

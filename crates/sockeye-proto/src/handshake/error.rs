@@ -93,6 +93,13 @@ pub enum HandshakeError {
     /// A plain HTTP request without `Upgrade` (426 by default; the
     /// application may answer it with a page instead).
     NotAnUpgrade(alloc::boxed::Box<super::server::HttpRequest>),
+    /// The client sent more than
+    /// [`Config::max_early_input`](crate::Config::max_early_input) bytes
+    /// after its upgrade request before the server answered it (413).
+    EarlyInputTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The method is not `GET` (405, with `Allow: GET`).
     MethodNotGet {
         /// The method received.
@@ -195,14 +202,15 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// The HTTP status a server answers with for this error: 400, 405, 426 or
-    /// 431 for errors about the client's request; 500 for anything else
+    /// The HTTP status a server answers with for this error: 400, 405, 413,
+    /// 426 or 431 for errors about the client's request; 500 for anything else
     /// (client-side errors and mistakes of the server application itself).
     pub fn status(&self) -> u16 {
         use HandshakeError::*;
         match self {
             HeadTooLarge { .. } | TooManyHeaders { .. } => 431,
             MethodNotGet { .. } => 405,
+            EarlyInputTooLarge { .. } => 413,
             UnsupportedVersion { .. } | NotAnUpgrade(_) => 426,
             MalformedRequest(_)
             | TruncatedHead
@@ -258,6 +266,10 @@ impl fmt::Display for HandshakeError {
             ),
             TruncatedHead => f.write_str("the connection closed before the end of the HTTP head"),
             DuplicateHeader(name) => write!(f, "the {name} header appears more than once; send it once"),
+            EarlyInputTooLarge { limit } => write!(
+                f,
+                "the client sent more than {limit} bytes after its upgrade request before it was answered; wait for the 101 response (or raise max_early_input)"
+            ),
             MethodNotGet { method } => write!(
                 f,
                 "the method is {method:?}; a WebSocket upgrade must use GET"
