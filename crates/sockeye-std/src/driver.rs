@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::options::{answer_http, HttpHandler};
 use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use crate::read_pool;
 use bytes::BytesMut;
 use sockeye_proto::{Connection, Event, Message, Role, State};
 use std::io::{self, IoSlice};
@@ -20,8 +21,10 @@ use std::task::{ready, Context, Poll};
 /// The I/O operations the driver needs, implemented by each async adapter
 /// over its runtime's traits.
 pub trait AsyncTransport: Unpin {
-    /// Reads up to `want` bytes, appending them to `buf`; `Ok(0)` means the
-    /// peer closed the stream.
+    /// Reads into `buf`'s spare capacity, after making room for at least
+    /// `want` bytes (an implementation may read more when the buffer has
+    /// more room, saving a system call); `Ok(0)` means the peer closed the
+    /// stream.
     fn poll_read_buf(
         &mut self,
         cx: &mut Context<'_>,
@@ -185,10 +188,21 @@ impl<T: AsyncTransport> Driver<T> {
         }
     }
 
-    /// Reads once into the connection.
+    /// Reads once into the connection. While the transport has nothing to
+    /// read and nothing is buffered, the receive buffer is parked in the
+    /// thread's [`read_pool`](crate::read_pool) rather than held by an idle
+    /// connection.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let want = read_size(&self.conn);
-        match ready!(self.io.poll_read_buf(cx, self.conn.input_buffer(), want)) {
+        let buf = self.conn.input_buffer();
+        if buf.capacity() == 0 {
+            *buf = read_pool::take();
+        }
+        let polled = self.io.poll_read_buf(cx, buf, want);
+        if polled.is_pending() && buf.is_empty() {
+            read_pool::park(std::mem::take(buf));
+        }
+        match ready!(polled) {
             Ok(0) => {
                 self.eof = true;
                 self.conn.feed_eof();

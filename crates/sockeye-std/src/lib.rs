@@ -37,6 +37,7 @@ mod futures_peer;
 mod options;
 pub mod proxy;
 mod queue;
+mod read_pool;
 pub mod redirect;
 mod rng;
 mod server;

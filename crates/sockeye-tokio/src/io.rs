@@ -1,6 +1,6 @@
 //! The driver's view of a tokio stream.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use sockeye_std::driver::AsyncTransport;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -17,10 +17,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncTransport for TokioIo<S> {
         buf: &mut BytesMut,
         want: usize,
     ) -> Poll<io::Result<usize>> {
-        // Read straight into the connection's buffer, at most `want` bytes.
+        // Read straight into the connection's buffer, into all its spare
+        // room: a read that comes back short of the room tells tokio the
+        // socket is drained, so the next read waits for readiness instead
+        // of costing a system call that returns EAGAIN.
         buf.reserve(want);
-        let mut limited = buf.limit(want);
-        tokio_util::io::poll_read_buf(Pin::new(&mut self.0), cx, &mut limited)
+        tokio_util::io::poll_read_buf(Pin::new(&mut self.0), cx, buf)
     }
 
     fn poll_write_vectored(
