@@ -1,6 +1,6 @@
 //! The connection: receive, send, close, split.
 
-use crate::io::{timeout, Io};
+use crate::io::{timeout, Extras, Io};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -25,6 +25,8 @@ use std::time::Duration;
 pub struct WebSocketStream<S> {
     driver: Driver<Io<S>>,
     close_timeout: Duration,
+    /// Heartbeat and server mailbox.
+    pub(crate) extras: Extras,
 }
 
 impl<S> fmt::Debug for WebSocketStream<S> {
@@ -53,10 +55,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         write_buffer_limit: usize,
         close_timeout: Duration,
     ) -> Self {
-        WebSocketStream {
-            driver: Driver::new(Io::new(stream), conn, write_buffer_limit),
+        WebSocketStream::from_driver(
+            Driver::new(Io::new(stream), conn, write_buffer_limit),
             close_timeout,
-        }
+        )
+    }
+
+    /// Sends a ping every `interval` while the connection receives, and
+    /// drops a peer that sends nothing back (no pong, no message) for a
+    /// whole interval after a ping: [`recv`](Self::recv) then returns
+    /// [`Error::HeartbeatTimeout`] and the transport is shut down. This is
+    /// ws's `isAlive` heartbeat recipe, built in; `None` turns it off.
+    ///
+    /// The timer runs inside `recv` (and the `Stream`): keep receiving, as
+    /// every connection should, for the heartbeat to work.
+    pub fn set_heartbeat(&mut self, interval: Option<Duration>) {
+        self.extras.set_heartbeat(interval);
+    }
+
+    /// [`set_heartbeat`](Self::set_heartbeat) as a builder:
+    /// `connect(url).await?.0.heartbeat(Duration::from_secs(30))`.
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.set_heartbeat(Some(interval));
+        self
     }
 
     /// Receives the next message, `None` once the connection is closed.
@@ -72,7 +93,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// The polling form of [`recv`](Self::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        self.driver.poll_recv(cx, true)
+        if self.extras.ended {
+            return Poll::Ready(None);
+        }
+        if let Err(e) = self.extras.before_recv(cx, &mut self.driver.conn) {
+            self.extras.ended = true;
+            // Terminate: no closing handshake with a dead or slow peer.
+            let _ = self.driver.poll_shutdown(cx);
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = self.driver.poll_recv(cx, true);
+        self.extras.after_recv(&result);
+        result
     }
 
     /// Sends a message (text from `&str`/`String`, binary from
@@ -126,7 +158,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     pub fn split(self) -> (WebSocketReader<S>, WebSocketWriter<S>) {
         let (recv, send) = driver::split(self.driver);
         (
-            WebSocketReader { half: recv },
+            WebSocketReader {
+                half: recv,
+                extras: self.extras,
+            },
             WebSocketWriter {
                 half: send,
                 close_timeout: self.close_timeout,
@@ -147,6 +182,7 @@ impl<S> WebSocketStream<S> {
         WebSocketStream {
             driver,
             close_timeout,
+            extras: Extras::default(),
         }
     }
 
@@ -221,6 +257,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
 /// answers pings and the peer's close frame.
 pub struct WebSocketReader<S> {
     half: RecvHalf<Io<S>>,
+    extras: Extras,
 }
 
 /// The sending half of a [split](WebSocketStream::split) connection.
@@ -250,7 +287,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
 
     /// The polling form of [`recv`](Self::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        self.half.poll_recv(cx)
+        if self.extras.ended {
+            return Poll::Ready(None);
+        }
+        let extras = &mut self.extras;
+        if let Err(e) = self
+            .half
+            .with_connection(|conn| extras.before_recv(cx, conn))
+        {
+            self.extras.ended = true;
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = self.half.poll_recv(cx);
+        self.extras.after_recv(&result);
+        result
     }
 
     /// Puts the two halves back together. Fails, returning both, if they
@@ -260,13 +310,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
         writer: WebSocketWriter<S>,
     ) -> std::result::Result<WebSocketStream<S>, (WebSocketReader<S>, WebSocketWriter<S>)> {
         let close_timeout = writer.close_timeout;
+        let extras = self.extras;
         match self.half.reunite(writer.half) {
-            Ok(driver) => Ok(WebSocketStream {
-                driver,
-                close_timeout,
-            }),
+            Ok(driver) => {
+                let mut ws = WebSocketStream::from_driver(driver, close_timeout);
+                ws.extras = extras;
+                Ok(ws)
+            }
             Err((recv, send)) => Err((
-                WebSocketReader { half: recv },
+                WebSocketReader { half: recv, extras },
                 WebSocketWriter {
                     half: send,
                     close_timeout,

@@ -1,7 +1,7 @@
 //! Independently owned read and write halves.
 
 use crate::io::TokioIo;
-use crate::keepalive::Extras;
+use crate::timeout::Extras;
 use crate::websocket::WebSocketStream;
 use futures_core::Stream;
 use futures_sink::Sink;

@@ -1,8 +1,8 @@
 //! The connection type: receive, send, close, split.
 
 use crate::io::TokioIo;
-use crate::keepalive::Extras;
 use crate::split::{WebSocketReader, WebSocketWriter};
+use crate::timeout::Extras;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
