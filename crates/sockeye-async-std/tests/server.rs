@@ -17,6 +17,7 @@ async fn server<R: Runtime>() -> (Server, SocketAddr) {
     let server = Server::bind("127.0.0.1:0")
         .await
         .unwrap()
+        .shutdown_timeout(Duration::from_secs(1))
         .spawner(|task| R::detach(task));
     let addr = server.local_addr().unwrap();
     (server, addr)

@@ -56,7 +56,7 @@ pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};
 pub use rng::{os_random, OsRandom};
-pub use serve::{Client, ClientId, Clients, Server, ShutdownHandle, Verdict};
+pub use serve::{Client, ClientId, Clients, Server, ServerSocket, ShutdownHandle, Verdict};
 pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};
 pub use stream::MaybeTlsStream;
 pub use transport::{PeerAddr, Transport};

@@ -1,11 +1,10 @@
 //! The blocking server: a thread per connection.
 
-use super::clients::{ClientId, Clients};
+use super::clients::Clients;
 use super::keepalive::{Deadline, Extras};
-use super::outbox::Outbox;
 use super::signal::{ShutdownHandle, TaskTracker};
 use super::verdict::Verdict;
-use super::{is_transient, Settings, SHUTDOWN_REASON};
+use super::{is_transient, Accepted, Settings, SHUTDOWN_REASON};
 use crate::error::{Error, Result};
 use crate::options::ServerOptions;
 use crate::server::{with_deadline, UpgradeRequest};
@@ -19,29 +18,22 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-/// One accepted connection, as the blocking connection handler gets it
-/// (ws's `connection` event: the socket and the request).
-///
-/// Receive with [`recv`](Self::recv), not through [`ws_mut`](Self::ws_mut):
-/// `recv` is what writes broadcasts and the shutdown close, and runs the
+/// One accepted connection, as the blocking connection handler gets it:
+/// the connection (`client.ws`), the request, the accept callback's
+/// context, its id and the server's clients.
+pub type Client<C> = Accepted<ServerSocket, C>;
+
+/// A server's blocking connection. Receive with [`recv`](Self::recv):
+/// it is what writes broadcasts and the shutdown close, and runs the
 /// heartbeat.
 #[derive(Debug)]
-pub struct Client<C> {
+pub struct ServerSocket {
     ws: WebSocket<TcpStream>,
     extras: Extras<Deadline>,
     poll_interval: Duration,
-    /// The upgrade request: path, query, headers, peer address
-    /// (`request.peer_addr`, `request.forwarded_for()`).
-    pub request: UpgradeRequest,
-    /// What the accept callback handed over (the authenticated user...).
-    pub context: C,
-    /// This connection's id among the server's clients.
-    pub id: ClientId,
-    /// All the server's clients, for broadcasting.
-    pub clients: Clients,
 }
 
-impl<C> Client<C> {
+impl ServerSocket {
     /// Reads the next message, like [`WebSocket::read`]; meanwhile writes
     /// what other threads broadcast to this client, starts the closing
     /// handshake when the server shuts down, and runs the heartbeat
@@ -50,6 +42,8 @@ impl<C> Client<C> {
     /// A blocking socket cannot be woken by another thread, so while no
     /// message arrives, this looks at its mailbox every poll interval
     /// ([`Server::poll_interval`]).
+    ///
+    /// [`WebSocket::read`]: crate::WebSocket::read
     pub fn recv(&mut self) -> Result<Message> {
         loop {
             if self.extras.ended {
@@ -94,14 +88,14 @@ impl<C> Client<C> {
         self.ws.close(code, reason)
     }
 
-    /// The connection itself, for what `Client` does not wrap.
-    pub fn ws(&self) -> &WebSocket<TcpStream> {
+    /// The connection itself, for what `ServerSocket` does not wrap.
+    pub fn get_ref(&self) -> &WebSocket<TcpStream> {
         &self.ws
     }
 
     /// The connection, mutably: send with it freely, but receive with
     /// [`recv`](Self::recv).
-    pub fn ws_mut(&mut self) -> &mut WebSocket<TcpStream> {
+    pub fn get_mut(&mut self) -> &mut WebSocket<TcpStream> {
         &mut self.ws
     }
 }
@@ -115,7 +109,7 @@ impl<C> Client<C> {
 /// server.serve(
 ///     |_request| Decision::accept(),
 ///     |mut client| {
-///         while let Ok(message) = client.recv() {
+///         while let Ok(message) = client.ws.recv() {
 ///             if message.is_text() || message.is_binary() {
 ///                 client.clients.broadcast_except(client.id, message);
 ///             }
@@ -130,8 +124,8 @@ pub struct Server {
     options: ServerOptions,
     settings: Settings,
     clients: Clients,
-    poll_interval: Duration,
     shutdown: ShutdownHandle,
+    poll_interval: Duration,
 }
 
 impl Server {
@@ -152,42 +146,7 @@ impl Server {
         }
     }
 
-    /// Sets the connection options (limits, timeouts, the handler for
-    /// plain HTTP requests).
-    pub fn options(mut self, options: ServerOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Turns client tracking on (default) or off (ws's `clientTracking`).
-    /// Off, [`Clients`] stays empty and broadcasts reach nobody.
-    pub fn client_tracking(mut self, on: bool) -> Self {
-        self.settings.client_tracking = on;
-        self.clients = Clients::new(on);
-        self
-    }
-
-    /// Pings every client every `interval` and drops those that do not
-    /// answer within the next interval (ws's heartbeat recipe). Off by
-    /// default.
-    pub fn heartbeat(mut self, interval: Duration) -> Self {
-        self.settings.heartbeat = Some(interval);
-        self
-    }
-
-    /// How long a shutdown waits for handlers to finish after the close
-    /// frames went out, before cutting the connections. Default 5 s.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.shutdown_timeout = timeout;
-        self
-    }
-
-    /// The most broadcast output that may wait for one client before it is
-    /// disconnected as too slow. Default 16 MiB.
-    pub fn broadcast_limit(mut self, bytes: usize) -> Self {
-        self.settings.broadcast_limit = bytes;
-        self
-    }
+    crate::server_settings!();
 
     /// How often an idle connection looks at its mailbox (broadcasts, the
     /// shutdown close) and its heartbeat: the most a broadcast waits before
@@ -195,21 +154,6 @@ impl Server {
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(1));
         self
-    }
-
-    /// The address the server listens on (ws's `address()`).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// The connected clients (ws's `clients`).
-    pub fn clients(&self) -> Clients {
-        self.clients.clone()
-    }
-
-    /// A handle that stops the server (ws's `close()`).
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
     }
 
     /// Accepts connections until [`ShutdownHandle::shutdown`], each on its
@@ -264,15 +208,15 @@ impl Server {
                 .spawn(move || {
                     let _guard = guard;
                     if let Some((ws, request, context)) = handshake(stream, &options, &*accept) {
-                        let outbox = Arc::new(Outbox::new(settings.broadcast_limit));
-                        let registration = clients.register(outbox.clone(), request.peer_addr);
                         let mut extras = Extras::default();
-                        extras.outbox = Some(outbox);
-                        extras.set_heartbeat(settings.heartbeat);
-                        handler(Client {
+                        let registration = settings.enrol(&clients, &mut extras, request.peer_addr);
+                        let ws = ServerSocket {
                             ws,
                             extras,
                             poll_interval,
+                        };
+                        handler(Accepted {
+                            ws,
                             request,
                             context,
                             id: registration.id,

@@ -5,8 +5,9 @@
 //! runtime's timer.
 
 use super::outbox::Outbox;
+use crate::driver::{AsyncTransport, Driver, RecvHalf};
 use crate::error::{Error, Result};
-use sockeye_proto::Connection;
+use sockeye_proto::{Connection, Message};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -66,7 +67,7 @@ struct Heartbeat<T> {
 /// [`after_recv`](Self::after_recv) around every receive.
 #[derive(Debug)]
 pub struct Extras<T> {
-    heartbeat: Option<Heartbeat<T>>,
+    heartbeat: Option<Box<Heartbeat<T>>>,
     /// The server's mailbox for this connection, if a server runs it.
     pub outbox: Option<Arc<Outbox>>,
     /// The connection was dropped by the heartbeat or as too slow.
@@ -86,10 +87,12 @@ impl<T> Default for Extras<T> {
 impl<T: HeartbeatTimer> Extras<T> {
     /// Turns the heartbeat on with this interval, or off with `None`.
     pub fn set_heartbeat(&mut self, interval: Option<Duration>) {
-        self.heartbeat = interval.map(|interval| Heartbeat {
-            interval,
-            timer: T::start(interval),
-            awaiting: false,
+        self.heartbeat = interval.map(|interval| {
+            Box::new(Heartbeat {
+                interval,
+                timer: T::start(interval),
+                awaiting: false,
+            })
         });
     }
 
@@ -122,5 +125,47 @@ impl<T: HeartbeatTimer> Extras<T> {
         if let (Some(hb), Poll::Ready(Some(Ok(_)))) = (&mut self.heartbeat, result) {
             hb.awaiting = false;
         }
+    }
+}
+
+impl<T: HeartbeatTimer> Extras<T> {
+    /// An async connection's receive: the extras, then the driver. A dead
+    /// or too slow peer gets no closing handshake: the transport is shut
+    /// down and the error returned once, then `None`.
+    pub fn poll_recv<D: AsyncTransport>(
+        &mut self,
+        cx: &mut Context<'_>,
+        driver: &mut Driver<D>,
+    ) -> Poll<Option<Result<Message>>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        if let Err(e) = self.before_recv(cx, &mut driver.conn) {
+            self.ended = true;
+            let _ = driver.poll_shutdown(cx);
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = driver.poll_recv(cx, true);
+        self.after_recv(&result);
+        result
+    }
+
+    /// [`poll_recv`](Self::poll_recv) for the reading half of a split
+    /// connection.
+    pub fn poll_recv_half<D: AsyncTransport>(
+        &mut self,
+        cx: &mut Context<'_>,
+        half: &RecvHalf<D>,
+    ) -> Poll<Option<Result<Message>>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        if let Err(e) = half.with_connection(|conn| self.before_recv(cx, conn)) {
+            self.ended = true;
+            return Poll::Ready(Some(Err(e)));
+        }
+        let result = half.poll_recv(cx);
+        self.after_recv(&result);
+        result
     }
 }

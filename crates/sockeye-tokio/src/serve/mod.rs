@@ -9,11 +9,10 @@ use crate::timeout::with_handshake_timeout;
 use crate::websocket::WebSocketStream;
 use sockeye_proto::{CloseCode, Connection};
 use sockeye_std::driver::Driver;
-use sockeye_std::serve::{accept_verdict, is_transient, Outbox, Settings, SHUTDOWN_REASON};
+use sockeye_std::serve::{accept_verdict, is_transient, Accepted, Settings, SHUTDOWN_REASON};
 use sockeye_std::{PeerAddr, Result, ServerOptions, UpgradeRequest};
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -21,21 +20,10 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::task::JoinSet;
 
 /// One accepted connection, as the connection handler gets it (ws's
-/// `connection` event: the socket and the request).
-#[derive(Debug)]
-pub struct Client<C> {
-    /// The connection.
-    pub ws: WebSocketStream<TcpStream>,
-    /// The upgrade request: path, query, headers, peer address
-    /// (`request.peer_addr`, `request.forwarded_for()`).
-    pub request: UpgradeRequest,
-    /// What the accept callback handed over (the authenticated user...).
-    pub context: C,
-    /// This connection's id among the server's clients.
-    pub id: ClientId,
-    /// All the server's clients, for broadcasting.
-    pub clients: Clients,
-}
+/// `connection` event): the connection (`client.ws`), the upgrade request
+/// (path, headers, `peer_addr`, `forwarded_for()`), the context the accept
+/// callback handed over, its id, and the server's clients.
+pub type Client<C> = Accepted<WebSocketStream<TcpStream>, C>;
 
 /// A WebSocket server on a TCP listener (ws's `WebSocketServer`).
 ///
@@ -84,57 +72,7 @@ impl Server {
         }
     }
 
-    /// Sets the connection options (limits, timeouts, the handler for
-    /// plain HTTP requests).
-    pub fn options(mut self, options: ServerOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Turns client tracking on (default) or off (ws's `clientTracking`).
-    /// Off, [`Clients`] stays empty and broadcasts reach nobody.
-    pub fn client_tracking(mut self, on: bool) -> Self {
-        self.settings.client_tracking = on;
-        self.clients = Clients::new(on);
-        self
-    }
-
-    /// Pings every client every `interval` and drops those that do not
-    /// answer within the next interval (ws's heartbeat recipe); see
-    /// [`WebSocketStream::set_heartbeat`]. Off by default.
-    pub fn heartbeat(mut self, interval: Duration) -> Self {
-        self.settings.heartbeat = Some(interval);
-        self
-    }
-
-    /// How long a shutdown waits for handlers to finish after the close
-    /// frames went out, before dropping the connections. Default 5 s.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.shutdown_timeout = timeout;
-        self
-    }
-
-    /// The most broadcast output that may wait for one client before it is
-    /// disconnected as too slow. Default 16 MiB.
-    pub fn broadcast_limit(mut self, bytes: usize) -> Self {
-        self.settings.broadcast_limit = bytes;
-        self
-    }
-
-    /// The address the server listens on (ws's `address()`).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// The connected clients (ws's `clients`).
-    pub fn clients(&self) -> Clients {
-        self.clients.clone()
-    }
-
-    /// A handle that stops the server (ws's `close()`).
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
-    }
+    sockeye_std::server_settings!();
 
     /// Accepts connections until [`ShutdownHandle::shutdown`], each in its
     /// own task.
@@ -185,8 +123,7 @@ impl Server {
             let handler = handler.clone();
             let options = options.clone();
             let clients = self.clients.clone();
-            let heartbeat = self.settings.heartbeat;
-            let outbox = Arc::new(Outbox::new(self.settings.broadcast_limit));
+            let settings = self.settings.clone();
             tasks.spawn(async move {
                 let peer_addr = stream.peer_addr().ok();
                 let decide = |request: &UpgradeRequest| accept(request);
@@ -194,10 +131,8 @@ impl Server {
                 else {
                     return;
                 };
-                let registration = clients.register(outbox.clone(), peer_addr);
-                ws.extras.outbox = Some(outbox);
-                ws.set_heartbeat(heartbeat);
-                let client = Client {
+                let registration = settings.enrol(&clients, &mut ws.extras, peer_addr);
+                let client = Accepted {
                     ws,
                     request,
                     context,
