@@ -30,6 +30,16 @@
 //! # }
 //! ```
 //!
+//! ## A server (ws's `WebSocketServer`)
+//!
+//! [`Server`] binds, accepts with an async callback that returns a
+//! [`Verdict`] (a context for the handler, or a rejection with a status
+//! and headers), tracks its [`Clients`] for broadcasting (each frame
+//! encoded once), pings with [`Server::heartbeat`], and shuts down
+//! gracefully through its [`ShutdownHandle`]. Connection tasks go to
+//! `async_std::task::spawn`; under smol, pass
+//! `.spawner(|task| smol::spawn(task).detach())`.
+//!
 //! ## An echo server (smol)
 //!
 //! ```no_run

@@ -24,6 +24,10 @@
 //! }
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! For a ws-style server (tracked clients, encode-once broadcasts, the
+//! heartbeat, a graceful shutdown) with a thread per connection, see
+//! [`Server`]; [`serve`] holds what the servers of every adapter share.
 #![warn(missing_docs)]
 
 mod byte_stream;

@@ -2,7 +2,7 @@
 //! and encode-once broadcasting ([`Clients`]), the accept callback's answer
 //! ([`Verdict`]), the heartbeat and server mailbox bookkeeping
 //! ([`Extras`]), the shutdown signal ([`ShutdownHandle`]) and connection
-//! counting ([`TaskTracker`]). The blocking [`Server`](crate::Server) is
+//! counting ([`TaskTracker`]). The blocking [`Server`] is
 //! built on it here; `sockeye-tokio` and `sockeye-async-std` build theirs
 //! on it with their runtime's tasks and timers.
 
