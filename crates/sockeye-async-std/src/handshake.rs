@@ -157,28 +157,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + PeerAddr + 'static,
     F: FnOnce(&UpgradeRequest) -> Decision,
 {
-    let handshake = async move {
-        let peer_addr = stream.peer_addr();
-        let _ = stream.set_nodelay(options.nodelay);
-        let conn = Connection::server(options.config.clone());
-        let io = Io::with_shutdown_hook(stream);
-        let mut driver = Driver::new(io, conn, options.write_buffer_limit);
-        driver.set_http_handler(options.http_handler.clone());
-        let request = loop {
-            if let Event::Request(request) = poll_fn(|cx| driver.poll_handshake(cx)).await? {
-                break *request;
-            }
-        };
-        let decision = callback(&UpgradeRequest { request, peer_addr });
-        driver.conn.decide(&decision)?;
-        poll_fn(|cx| driver.poll_flush(cx)).await?;
-        if let Decision::Reject { status, .. } = decision {
-            poll_fn(|cx| driver.poll_shutdown(cx)).await?;
-            return Err(Error::Rejected { status });
-        }
-        Ok(WebSocketStream::from_driver(driver, options.close_timeout))
-    };
-    timeout(options.handshake_timeout, handshake)
-        .await
-        .unwrap_or(Err(Error::HandshakeTimeout))
+    let decide = |request: &UpgradeRequest| std::future::ready(callback(request));
+    let (ws, _request, ()) = crate::serve::accept_async(stream, options, decide).await?;
+    Ok(ws)
 }

@@ -3,6 +3,7 @@
 use bytes::BytesMut;
 use futures_io::{AsyncRead, AsyncWrite};
 use sockeye_std::driver::AsyncTransport;
+use sockeye_std::serve::HeartbeatTimer;
 use sockeye_std::PeerAddr;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut};
@@ -204,4 +205,26 @@ pub(crate) async fn timeout<F: Future>(
         }
     })
     .await
+}
+
+/// The heartbeat and server mailbox of a futures-io connection.
+pub(crate) type Extras = sockeye_std::serve::Extras<IoTimer>;
+
+/// async-io's timer (driven under async-std and smol alike) as the
+/// heartbeat's timer.
+#[derive(Debug)]
+pub(crate) struct IoTimer(async_io::Timer);
+
+impl HeartbeatTimer for IoTimer {
+    fn start(after: std::time::Duration) -> Self {
+        IoTimer(async_io::Timer::after(after))
+    }
+
+    fn poll_fire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(|_| ())
+    }
+
+    fn restart(&mut self, after: std::time::Duration) {
+        self.0.set_after(after);
+    }
 }

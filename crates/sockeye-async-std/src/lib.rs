@@ -30,6 +30,16 @@
 //! # }
 //! ```
 //!
+//! ## A server (ws's `WebSocketServer`)
+//!
+//! [`Server`] binds, accepts with an async callback that returns a
+//! [`Verdict`] (a context for the handler, or a rejection with a status
+//! and headers), tracks its [`Clients`] for broadcasting (each frame
+//! encoded once), pings with [`Server::heartbeat`], and shuts down
+//! gracefully through its [`ShutdownHandle`]. Connection tasks go to
+//! `async_std::task::spawn`; under smol, pass
+//! `.spawner(|task| smol::spawn(task).detach())`.
+//!
 //! ## An echo server (smol)
 //!
 //! ```no_run
@@ -65,6 +75,7 @@ mod byte_stream;
 mod client_stream;
 mod handshake;
 mod io;
+mod serve;
 mod stream;
 #[cfg(feature = "rustls")]
 pub mod tls;
@@ -75,16 +86,19 @@ pub use handshake::{
     accept, accept_with, accept_with_options, client_handshake, connect, connect_with,
 };
 pub use io::WithPeerAddr;
+pub use serve::{accept_async, Client, Server, Task};
 pub use stream::{WebSocketReader, WebSocketStream, WebSocketWriter};
 
 pub use sockeye_proto::handshake::{
     ClientRequest, Headers, HttpRequest, ProtocolVersion, Request, Response,
 };
+pub use sockeye_proto::PreparedMessage;
 pub use sockeye_proto::{
     Bytes, CloseCode, CloseFrame, Config, Decision, Message, State, Utf8Bytes,
 };
 /// The sans-I/O protocol core, for what this crate does not wrap.
 pub use sockeye_std::proto;
 pub use sockeye_std::{
-    ClientOptions, Error, Framing, HttpHandler, PeerAddr, Result, ServerOptions, UpgradeRequest,
+    ClientId, ClientOptions, Clients, Error, Framing, HttpHandler, PeerAddr, Result, ServerOptions,
+    ShutdownHandle, UpgradeRequest, Verdict,
 };

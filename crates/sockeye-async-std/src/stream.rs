@@ -1,6 +1,6 @@
 //! The connection: receive, send, close, split.
 
-use crate::io::{timeout, Io};
+use crate::io::{timeout, Extras, Io};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -25,6 +25,8 @@ use std::time::Duration;
 pub struct WebSocketStream<S> {
     driver: Driver<Io<S>>,
     close_timeout: Duration,
+    /// Heartbeat and server mailbox.
+    pub(crate) extras: Extras,
 }
 
 impl<S> fmt::Debug for WebSocketStream<S> {
@@ -53,10 +55,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         write_buffer_limit: usize,
         close_timeout: Duration,
     ) -> Self {
-        WebSocketStream {
-            driver: Driver::new(Io::new(stream), conn, write_buffer_limit),
+        WebSocketStream::from_driver(
+            Driver::new(Io::new(stream), conn, write_buffer_limit),
             close_timeout,
-        }
+        )
+    }
+
+    /// Sends a ping every `interval` while the connection receives, and
+    /// drops a peer that sends nothing back (no pong, no message) for a
+    /// whole interval after a ping: [`recv`](Self::recv) then returns
+    /// [`Error::HeartbeatTimeout`] and the transport is shut down. This is
+    /// ws's `isAlive` heartbeat recipe, built in; `None` turns it off.
+    ///
+    /// The timer runs inside `recv` (and the `Stream`): keep receiving, as
+    /// every connection should, for the heartbeat to work.
+    pub fn set_heartbeat(&mut self, interval: Option<Duration>) {
+        self.extras.set_heartbeat(interval);
+    }
+
+    /// [`set_heartbeat`](Self::set_heartbeat) as a builder:
+    /// `connect(url).await?.0.heartbeat(Duration::from_secs(30))`.
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.set_heartbeat(Some(interval));
+        self
     }
 
     /// Receives the next message, `None` once the connection is closed.
@@ -72,7 +93,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// The polling form of [`recv`](Self::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        self.driver.poll_recv(cx, true)
+        self.extras.poll_recv(cx, &mut self.driver)
     }
 
     /// Sends a message (text from `&str`/`String`, binary from
@@ -126,7 +147,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     pub fn split(self) -> (WebSocketReader<S>, WebSocketWriter<S>) {
         let (recv, send) = driver::split(self.driver);
         (
-            WebSocketReader { half: recv },
+            WebSocketReader {
+                half: recv,
+                extras: self.extras,
+            },
             WebSocketWriter {
                 half: send,
                 close_timeout: self.close_timeout,
@@ -147,6 +171,7 @@ impl<S> WebSocketStream<S> {
         WebSocketStream {
             driver,
             close_timeout,
+            extras: Extras::default(),
         }
     }
 
@@ -221,6 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
 /// answers pings and the peer's close frame.
 pub struct WebSocketReader<S> {
     half: RecvHalf<Io<S>>,
+    extras: Extras,
 }
 
 /// The sending half of a [split](WebSocketStream::split) connection.
@@ -250,7 +276,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
 
     /// The polling form of [`recv`](Self::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        self.half.poll_recv(cx)
+        self.extras.poll_recv_half(cx, &self.half)
     }
 
     /// Puts the two halves back together. Fails, returning both, if they
@@ -260,13 +286,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
         writer: WebSocketWriter<S>,
     ) -> std::result::Result<WebSocketStream<S>, (WebSocketReader<S>, WebSocketWriter<S>)> {
         let close_timeout = writer.close_timeout;
+        let extras = self.extras;
         match self.half.reunite(writer.half) {
-            Ok(driver) => Ok(WebSocketStream {
-                driver,
-                close_timeout,
-            }),
+            Ok(driver) => {
+                let mut ws = WebSocketStream::from_driver(driver, close_timeout);
+                ws.extras = extras;
+                Ok(ws)
+            }
             Err((recv, send)) => Err((
-                WebSocketReader { half: recv },
+                WebSocketReader { half: recv, extras },
                 WebSocketWriter {
                     half: send,
                     close_timeout,

@@ -24,6 +24,10 @@
 //! }
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! For a ws-style server (tracked clients, encode-once broadcasts, the
+//! heartbeat, a graceful shutdown) with a thread per connection, see
+//! [`Server`]; [`serve`] holds what the servers of every adapter share.
 #![warn(missing_docs)]
 
 mod byte_stream;
@@ -40,6 +44,7 @@ mod queue;
 mod read_pool;
 pub mod redirect;
 mod rng;
+pub mod serve;
 mod server;
 mod stream;
 #[cfg(feature = "rustls")]
@@ -56,6 +61,7 @@ pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 pub use queue::{queue_message, read_size};
 pub use rng::{os_random, OsRandom};
+pub use serve::{Client, ClientId, Clients, Server, ServerSocket, ShutdownHandle, Verdict};
 pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};
 pub use stream::MaybeTlsStream;
 pub use transport::{PeerAddr, Transport};

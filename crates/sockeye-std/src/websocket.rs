@@ -361,7 +361,13 @@ impl<S: Transport> WebSocket<S> {
         }
     }
 
-    fn close_transport(&mut self) {
+    /// The protocol state machine, mutably (for the server's mailbox and
+    /// heartbeat).
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(crate) fn close_transport(&mut self) {
         if !self.transport_closed {
             self.transport_closed = true;
             let _ = self.stream.shutdown();

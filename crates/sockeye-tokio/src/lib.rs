@@ -73,8 +73,6 @@ mod client;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 mod io;
-mod keepalive;
-mod outbox;
 mod serve;
 mod server;
 mod split;

@@ -1,7 +1,7 @@
 //! Independently owned read and write halves.
 
 use crate::io::TokioIo;
-use crate::keepalive::Extras;
+use crate::timeout::Extras;
 use crate::websocket::WebSocketStream;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -78,20 +78,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
 
     /// The poll form of [`recv`](Self::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        if self.extras.ended {
-            return Poll::Ready(None);
-        }
-        let extras = &mut self.extras;
-        if let Err(e) = self
-            .half
-            .with_connection(|conn| extras.before_recv(cx, conn))
-        {
-            self.extras.ended = true;
-            return Poll::Ready(Some(Err(e)));
-        }
-        let result = self.half.poll_recv(cx);
-        self.extras.after_recv(&result);
-        result
+        self.extras.poll_recv_half(cx, &self.half)
     }
 
     /// Puts the halves back together into one [`WebSocketStream`]. Fails,

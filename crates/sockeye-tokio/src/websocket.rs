@@ -1,8 +1,8 @@
 //! The connection type: receive, send, close, split.
 
 use crate::io::TokioIo;
-use crate::keepalive::Extras;
 use crate::split::{WebSocketReader, WebSocketWriter};
+use crate::timeout::Extras;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -105,18 +105,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// The poll form of [`recv`](Self::recv), for hand-written futures.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        if self.extras.ended {
-            return Poll::Ready(None);
-        }
-        if let Err(e) = self.extras.before_recv(cx, &mut self.driver.conn) {
-            self.extras.ended = true;
-            // Terminate: no closing handshake with a dead or slow peer.
-            let _ = self.driver.poll_shutdown(cx);
-            return Poll::Ready(Some(Err(e)));
-        }
-        let result = self.driver.poll_recv(cx, true);
-        self.extras.after_recv(&result);
-        result
+        self.extras.poll_recv(cx, &mut self.driver)
     }
 
     /// Sends a message (text from `&str`/`String`, binary from

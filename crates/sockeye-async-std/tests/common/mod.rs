@@ -25,6 +25,8 @@ pub trait Runtime: 'static {
     fn spawn<T: Send + 'static>(
         future: impl Future<Output = T> + Send + 'static,
     ) -> BoxFuture<'static, T>;
+    /// Runs a task in the background, forgetting it.
+    fn detach(future: BoxFuture<'static, ()>);
     fn bind() -> BoxFuture<'static, (Self::Listener, SocketAddr)>;
     fn accept(listener: &Self::Listener) -> BoxFuture<'_, Self::Stream>;
     fn connect(addr: SocketAddr) -> BoxFuture<'static, Self::Stream>;
@@ -46,6 +48,10 @@ impl Runtime for AsyncStd {
         future: impl Future<Output = T> + Send + 'static,
     ) -> BoxFuture<'static, T> {
         Box::pin(async_std::task::spawn(future))
+    }
+
+    fn detach(future: BoxFuture<'static, ()>) {
+        async_std::task::spawn(future);
     }
 
     fn bind() -> BoxFuture<'static, (Self::Listener, SocketAddr)> {
@@ -86,6 +92,10 @@ impl Runtime for Smol {
         future: impl Future<Output = T> + Send + 'static,
     ) -> BoxFuture<'static, T> {
         Box::pin(smol::spawn(future))
+    }
+
+    fn detach(future: BoxFuture<'static, ()>) {
+        smol::spawn(future).detach();
     }
 
     fn bind() -> BoxFuture<'static, (Self::Listener, SocketAddr)> {

@@ -2,59 +2,28 @@
 //! broadcasts, runs heartbeats and shuts down gracefully: ws's
 //! `WebSocketServer`.
 
-mod clients;
-mod verdict;
+pub use sockeye_std::serve::{ClientId, Clients, ShutdownHandle, Verdict};
 
-pub use clients::{ClientId, Clients};
-pub use verdict::{accept_async, Verdict};
-
-use crate::outbox::Outbox;
+use crate::io::TokioIo;
+use crate::timeout::with_handshake_timeout;
 use crate::websocket::WebSocketStream;
-use sockeye_proto::CloseCode;
-use sockeye_std::{ServerOptions, UpgradeRequest};
+use sockeye_proto::{CloseCode, Connection};
+use sockeye_std::driver::Driver;
+use sockeye_std::serve::{accept_verdict, is_transient, Accepted, Settings, SHUTDOWN_REASON};
+use sockeye_std::{PeerAddr, Result, ServerOptions, UpgradeRequest};
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 /// One accepted connection, as the connection handler gets it (ws's
-/// `connection` event: the socket and the request).
-#[derive(Debug)]
-pub struct Client<C> {
-    /// The connection.
-    pub ws: WebSocketStream<TcpStream>,
-    /// The upgrade request: path, query, headers, peer address
-    /// (`request.peer_addr`, `request.forwarded_for()`).
-    pub request: UpgradeRequest,
-    /// What the accept callback handed over (the authenticated user...).
-    pub context: C,
-    /// This connection's id among the server's clients.
-    pub id: ClientId,
-    /// All the server's clients, for broadcasting.
-    pub clients: Clients,
-}
-
-/// Stops a running [`Server`]: it stops accepting, sends every client a
-/// close frame with 1001 (going away), waits up to the shutdown timeout for
-/// the handlers to finish, then drops the rest.
-#[derive(Clone, Debug, Default)]
-pub struct ShutdownHandle(CancellationToken);
-
-impl ShutdownHandle {
-    /// Starts the shutdown; [`Server::serve`] returns once it is over.
-    pub fn shutdown(&self) {
-        self.0.cancel();
-    }
-
-    /// Whether the shutdown was started.
-    pub fn is_shutting_down(&self) -> bool {
-        self.0.is_cancelled()
-    }
-}
+/// `connection` event): the connection (`client.ws`), the upgrade request
+/// (path, headers, `peer_addr`, `forwarded_for()`), the context the accept
+/// callback handed over, its id, and the server's clients.
+pub type Client<C> = Accepted<WebSocketStream<TcpStream>, C>;
 
 /// A WebSocket server on a TCP listener (ws's `WebSocketServer`).
 ///
@@ -80,10 +49,8 @@ impl ShutdownHandle {
 pub struct Server {
     listener: TcpListener,
     options: ServerOptions,
+    settings: Settings,
     clients: Clients,
-    heartbeat: Option<Duration>,
-    shutdown_timeout: Duration,
-    broadcast_limit: usize,
     shutdown: ShutdownHandle,
 }
 
@@ -99,64 +66,13 @@ impl Server {
         Server {
             listener,
             options: ServerOptions::default(),
+            settings: Settings::default(),
             clients: Clients::new(true),
-            heartbeat: None,
-            shutdown_timeout: Duration::from_secs(5),
-            broadcast_limit: 16 << 20,
             shutdown: ShutdownHandle::default(),
         }
     }
 
-    /// Sets the connection options (limits, timeouts, the handler for
-    /// plain HTTP requests).
-    pub fn options(mut self, options: ServerOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Turns client tracking on (default) or off (ws's `clientTracking`).
-    /// Off, [`Clients`] stays empty and broadcasts reach nobody.
-    pub fn client_tracking(mut self, on: bool) -> Self {
-        self.clients = Clients::new(on);
-        self
-    }
-
-    /// Pings every client every `interval` and drops those that do not
-    /// answer within the next interval (ws's heartbeat recipe); see
-    /// [`WebSocketStream::set_heartbeat`]. Off by default.
-    pub fn heartbeat(mut self, interval: Duration) -> Self {
-        self.heartbeat = Some(interval);
-        self
-    }
-
-    /// How long a shutdown waits for handlers to finish after the close
-    /// frames went out, before dropping the connections. Default 5 s.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
-        self
-    }
-
-    /// The most broadcast output that may wait for one client before it is
-    /// disconnected as too slow. Default 16 MiB.
-    pub fn broadcast_limit(mut self, bytes: usize) -> Self {
-        self.broadcast_limit = bytes;
-        self
-    }
-
-    /// The address the server listens on (ws's `address()`).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// The connected clients (ws's `clients`).
-    pub fn clients(&self) -> Clients {
-        self.clients.clone()
-    }
-
-    /// A handle that stops the server (ws's `close()`).
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
-    }
+    sockeye_std::server_settings!();
 
     /// Accepts connections until [`ShutdownHandle::shutdown`], each in its
     /// own task.
@@ -185,10 +101,11 @@ impl Server {
         let handler = Arc::new(handler);
         let options = Arc::new(self.options);
         let mut tasks = JoinSet::new();
-        let stop = self.shutdown.0.clone();
+        let stop = self.shutdown.wait();
+        tokio::pin!(stop);
         loop {
             let (stream, _) = tokio::select! {
-                _ = stop.cancelled() => break,
+                _ = &mut stop => break,
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
                 accepted = self.listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -206,8 +123,7 @@ impl Server {
             let handler = handler.clone();
             let options = options.clone();
             let clients = self.clients.clone();
-            let heartbeat = self.heartbeat;
-            let outbox = Arc::new(Outbox::new(self.broadcast_limit));
+            let settings = self.settings.clone();
             tasks.spawn(async move {
                 let peer_addr = stream.peer_addr().ok();
                 let decide = |request: &UpgradeRequest| accept(request);
@@ -215,10 +131,8 @@ impl Server {
                 else {
                     return;
                 };
-                let registration = clients.register(outbox.clone(), peer_addr);
-                ws.extras.outbox = Some(outbox);
-                ws.set_heartbeat(heartbeat);
-                let client = Client {
+                let registration = settings.enrol(&clients, &mut ws.extras, peer_addr);
+                let client = Accepted {
                     ws,
                     request,
                     context,
@@ -231,8 +145,8 @@ impl Server {
         }
         drop(self.listener);
         self.clients
-            .close_all(CloseCode::GOING_AWAY, "server shutting down");
-        let drained = tokio::time::timeout(self.shutdown_timeout, async {
+            .close_all(CloseCode::GOING_AWAY, SHUTDOWN_REASON);
+        let drained = tokio::time::timeout(self.settings.shutdown_timeout, async {
             while tasks.join_next().await.is_some() {}
         });
         if drained.await.is_err() {
@@ -244,13 +158,55 @@ impl Server {
     }
 }
 
-/// Accept errors that concern one connection, not the listener.
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || e.raw_os_error() == Some(24) // EMFILE
+/// Accepts a WebSocket upgrade on `stream`, letting an **async** callback
+/// decide (look a token up in a database, call an auth service...). The
+/// callback sees the request and returns a future of a [`Verdict`]; to
+/// keep the future `'static`, copy what it needs out of the request first.
+/// Returns the connection, the request, and the context the verdict
+/// carried. A rejection is written and reported as
+/// [`Error::Rejected`](crate::Error::Rejected).
+///
+/// The handshake timeout of `options` covers reading the request and the
+/// callback.
+///
+/// ```no_run
+/// use sockeye_tokio::{ServerOptions, Verdict};
+/// # async fn check_token(_: Option<String>) -> Option<String> { None }
+/// # async fn run(stream: tokio::net::TcpStream) -> sockeye_tokio::Result<()> {
+/// let (mut ws, request, user) = sockeye_tokio::accept_async(stream, &ServerOptions::default(), |req| {
+///     let token = req.headers.get("Authorization").map(String::from);
+///     async move {
+///         match check_token(token).await {
+///             Some(user) => Verdict::accept(user),
+///             None => Verdict::reject(401).with_header("WWW-Authenticate", "Bearer"),
+///         }
+///     }
+/// })
+/// .await?;
+/// ws.send(format!("hello {user}, you asked for {}", request.path)).await?;
+/// # Ok(()) }
+/// ```
+pub async fn accept_async<S, F, Fut, V, C>(
+    stream: S,
+    options: &ServerOptions,
+    callback: F,
+) -> Result<(WebSocketStream<S>, UpgradeRequest, C)>
+where
+    S: AsyncRead + AsyncWrite + Unpin + PeerAddr,
+    F: FnOnce(&UpgradeRequest) -> Fut,
+    Fut: Future<Output = V>,
+    V: Into<Verdict<C>>,
+{
+    let _ = stream.set_nodelay(options.nodelay);
+    let peer_addr = stream.peer_addr();
+    let conn = Connection::server(options.config.clone());
+    let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
+    driver.set_http_handler(options.http_handler.clone());
+    let handshake = accept_verdict(&mut driver, peer_addr, callback);
+    let (upgrade, context) = with_handshake_timeout(options.handshake_timeout, handshake).await?;
+    Ok((
+        WebSocketStream::new(driver, options.close_timeout),
+        upgrade,
+        context,
+    ))
 }

@@ -1,6 +1,6 @@
 //! Messages queued on a connection from outside its task: broadcasts and
-//! the server's shutdown close. The connection's task writes them the next
-//! time it receives.
+//! the server's shutdown close. The connection writes them the next time it
+//! receives.
 
 use sockeye_proto::{CloseCode, Connection, PreparedMessage};
 use std::collections::VecDeque;
@@ -9,7 +9,7 @@ use std::task::{Context, Waker};
 
 /// A connection's mailbox, shared between its task and the server.
 #[derive(Debug)]
-pub(crate) struct Outbox {
+pub struct Outbox {
     state: Mutex<State>,
     /// The most output (mailbox and the connection's own queue) a peer may
     /// leave unread before it is disconnected.
@@ -28,7 +28,9 @@ struct State {
 }
 
 impl Outbox {
-    pub(crate) fn new(limit: usize) -> Self {
+    /// An empty mailbox that lets at most `limit` bytes of broadcast output
+    /// wait for its connection; a server makes one per connection.
+    pub fn new(limit: usize) -> Self {
         Outbox {
             state: Mutex::new(State::default()),
             limit,
@@ -41,7 +43,7 @@ impl Outbox {
 
     /// Queues a broadcast message. Returns `false` (and marks the peer as
     /// too slow) when that would exceed the limit.
-    pub(crate) fn push(&self, message: &PreparedMessage) -> bool {
+    pub fn push(&self, message: &PreparedMessage) -> bool {
         let mut state = self.lock();
         if state.overflow || state.close.is_some() {
             return false;
@@ -62,7 +64,7 @@ impl Outbox {
     }
 
     /// Asks the connection to start the closing handshake.
-    pub(crate) fn request_close(&self, code: CloseCode, reason: &str) {
+    pub fn request_close(&self, code: CloseCode, reason: &str) {
         let mut state = self.lock();
         state.close = Some((code, reason.into()));
         if let Some(w) = state.waker.take() {
@@ -72,7 +74,7 @@ impl Outbox {
 
     /// Moves what is queued onto `conn` and remembers `cx` to be woken for
     /// the next message. Returns `false` if the peer was too slow.
-    pub(crate) fn drain(&self, cx: &Context<'_>, conn: &mut Connection) -> bool {
+    pub fn drain(&self, cx: &Context<'_>, conn: &mut Connection) -> bool {
         let mut state = self.lock();
         if state.overflow {
             return false;

@@ -1,13 +1,14 @@
-//! The clients a [`Server`](crate::Server) tracks, and broadcasting to them.
+//! The clients a server tracks, and broadcasting to them. Shared by every
+//! adapter's `Server` (blocking, tokio, async-std/smol).
 
-use crate::outbox::Outbox;
+use super::outbox::Outbox;
 use sockeye_proto::{CloseCode, Message, PreparedMessage};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Identifies one connection of a [`Server`](crate::Server), e.g. to
+/// Identifies one connection of a server, e.g. to
 /// broadcast to everyone but its sender.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
@@ -27,13 +28,13 @@ struct Registry {
     all: Mutex<HashMap<ClientId, Entry>>,
 }
 
-/// The set of connected clients of a [`Server`](crate::Server) (ws's
+/// The set of connected clients of a server (ws's
 /// `wss.clients`): count them, and broadcast to all of them or to all but
 /// one. Cheap to clone; every clone sees the same set.
 ///
 /// Broadcasting encodes the frame once ([`PreparedMessage`]) and queues the
-/// same bytes on every connection; each connection's task writes them while
-/// it receives. A client that leaves more than the server's
+/// same bytes on every connection; each connection writes them while it
+/// receives. A client that leaves more than the server's
 /// `broadcast_limit` unread is disconnected ([`Error::SlowPeer`]) rather
 /// than letting memory grow.
 ///
@@ -45,7 +46,10 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub(crate) fn new(tracking: bool) -> Self {
+    /// An empty set; with `tracking` off it never lists anyone (but still
+    /// knows every live connection, to close them on shutdown). Servers
+    /// make one; call it when building a server of your own.
+    pub fn new(tracking: bool) -> Self {
         Clients {
             registry: Arc::default(),
             tracking,
@@ -56,12 +60,9 @@ impl Clients {
         self.registry.all.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers a connection; the guard removes it when dropped.
-    pub(crate) fn register(
-        &self,
-        outbox: Arc<Outbox>,
-        peer_addr: Option<SocketAddr>,
-    ) -> Registration {
+    /// Registers a connection whose mailbox is `outbox`; the guard removes
+    /// it when dropped. A server calls this once the handshake succeeded.
+    pub fn register(&self, outbox: Arc<Outbox>, peer_addr: Option<SocketAddr>) -> Registration {
         let id = ClientId(self.registry.next_id.fetch_add(1, Ordering::Relaxed));
         self.all().insert(id, Entry { outbox, peer_addr });
         Registration {
@@ -145,23 +146,27 @@ impl Clients {
         }
     }
 
-    /// Starts the closing handshake on every connection (tracked or not).
-    pub(crate) fn close_all(&self, code: CloseCode, reason: &str) {
+    /// Starts the closing handshake on every connection (tracked or not),
+    /// as a server does when it shuts down.
+    pub fn close_all(&self, code: CloseCode, reason: &str) {
         for entry in self.all().values() {
             entry.outbox.request_close(code, reason);
         }
     }
 
-    /// How many connections are open, tracked or not.
-    pub(crate) fn live(&self) -> usize {
+    /// How many connections are open, tracked or not (a shutting-down
+    /// server waits for this to reach 0).
+    pub fn live(&self) -> usize {
         self.all().len()
     }
 }
 
-/// Removes a connection from [`Clients`] when dropped.
+/// Removes a connection from [`Clients`] when dropped; a server keeps it
+/// for as long as the connection's handler runs.
 #[derive(Debug)]
-pub(crate) struct Registration {
-    pub(crate) id: ClientId,
+pub struct Registration {
+    /// The id the connection was given.
+    pub id: ClientId,
     clients: Clients,
 }
 
