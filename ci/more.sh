@@ -2,6 +2,8 @@
 # Checks beyond unit tests, run by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The API documentation builds without broken links or warnings.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 # Every fuzz target for a short bounded time (a crash fails CI), then Miri.
 bash ci/fuzz.sh --ci
 bash ci/miri.sh

@@ -32,7 +32,7 @@ where
 /// accept, optionally selecting a subprotocol and adding headers
 /// (`Decision::accept().with_protocol("chat")`), or reject with a status,
 /// headers and body (`Decision::reject(401)`). On a rejection the response
-/// is written and the function returns [`Error::Rejected`].
+/// is written and the function returns [`Error::Rejected`](sockeye_std::Error::Rejected).
 ///
 /// This is ws's `verifyClient` and `handleProtocols` in one.
 pub async fn accept_with<S, F>(stream: S, callback: F) -> Result<WebSocketStream<S>>
@@ -45,11 +45,11 @@ where
 
 /// [`accept_with`] with explicit options: limits, write buffer limit,
 /// close timeout, the handshake timeout, past which the stream is dropped
-/// and [`Error::HandshakeTimeout`] returned (it cuts off clients that
+/// and [`Error::HandshakeTimeout`](sockeye_std::Error::HandshakeTimeout) returned (it cuts off clients that
 /// connect and send nothing), and the handler for plain HTTP requests
 /// (`ServerOptions::http_handler`; without one they get 426 Upgrade
 /// Required). A plain HTTP request is answered and reported as
-/// [`Error::Rejected`] with the status sent.
+/// [`Error::Rejected`](sockeye_std::Error::Rejected) with the status sent.
 ///
 /// TCP_NODELAY is set per `options.nodelay` (on by default, as ws) on
 /// streams that are TCP sockets.
