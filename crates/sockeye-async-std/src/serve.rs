@@ -66,11 +66,14 @@ where
         let _ = stream.set_nodelay(options.nodelay);
         let conn = Connection::server(options.config.clone());
         let io = Io::with_shutdown_hook(stream);
-        let mut driver = Driver::new(io, conn, options.write_buffer_limit);
+        // Boxed while the handshake runs: the future awaiting it (usually a
+        // connection task, alive as long as the connection) then holds a
+        // pointer, not a second copy of the driver's room.
+        let mut driver = Box::new(Driver::new(io, conn, options.write_buffer_limit));
         driver.set_http_handler(options.http_handler.clone());
         match accept_verdict(&mut driver, peer_addr, callback).await {
             Ok((request, context)) => Ok((
-                WebSocketStream::from_driver(driver, options.close_timeout),
+                WebSocketStream::from_driver(*driver, options.close_timeout),
                 request,
                 context,
             )),

@@ -198,7 +198,7 @@ enum Phase {
     /// Server: a plain HTTP request was reported; waiting for its response.
     ServerHttp,
     /// Client: request queued, reading the response.
-    ClientResponse(ClientHandshake),
+    ClientResponse(Box<ClientHandshake>),
     /// Handshake over: frames flow (or the handshake failed and `failed` is set).
     Frames,
 }
@@ -346,7 +346,12 @@ impl Connection {
             None => request.encode(nonce)?,
         };
         let hs = hs.with_limits(config.handshake);
-        let mut conn = Connection::new(Role::Client, config, Phase::ClientResponse(hs), Some(rng));
+        let mut conn = Connection::new(
+            Role::Client,
+            config,
+            Phase::ClientResponse(Box::new(hs)),
+            Some(rng),
+        );
         conn.deflate_offer = deflate_offer;
         conn.tx_buf.extend_from_slice(&bytes);
         Ok(conn)

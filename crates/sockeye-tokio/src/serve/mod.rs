@@ -200,12 +200,19 @@ where
     let _ = stream.set_nodelay(options.nodelay);
     let peer_addr = stream.peer_addr();
     let conn = Connection::server(options.config.clone());
-    let mut driver = Driver::new(TokioIo(stream), conn, options.write_buffer_limit);
+    // Boxed while the handshake runs: the future awaiting it (usually a
+    // connection task, alive as long as the connection) then holds a
+    // pointer, not a second copy of the driver's room.
+    let mut driver = Box::new(Driver::new(
+        TokioIo(stream),
+        conn,
+        options.write_buffer_limit,
+    ));
     driver.set_http_handler(options.http_handler.clone());
     let handshake = accept_verdict(&mut driver, peer_addr, callback);
     let (upgrade, context) = with_handshake_timeout(options.handshake_timeout, handshake).await?;
     Ok((
-        WebSocketStream::new(driver, options.close_timeout),
+        WebSocketStream::new(*driver, options.close_timeout),
         upgrade,
         context,
     ))

@@ -1,0 +1,103 @@
+//! Heap held by an idle server connection: accepted, then waiting for its
+//! peer in a task of its own (the `sockeye serve` shape). Receive buffers
+//! are parked while a connection waits, so what remains is the task, the
+//! connection's state and tokio's registration. Measured with a counting
+//! allocator over a few hundred connections opened by raw clients.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::time::Duration;
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only
+// counts the bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const CONNECTIONS: usize = 500;
+const REQUEST: &str = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+async fn echo(mut ws: sockeye_tokio::WebSocketStream<tokio::net::TcpStream>) {
+    while let Some(Ok(message)) = ws.recv().await {
+        if ws.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn an_idle_connection_holds_little_heap() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(ws) = sockeye_tokio::accept(tcp).await {
+                    tokio::spawn(echo(ws));
+                }
+            });
+        }
+    });
+    // Warm up: one connection that exchanges a message, so one-time
+    // allocations (the runtime's, the read pool's) are made before counting.
+    let client = move |message: bool| {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(REQUEST.as_bytes()).unwrap();
+        let mut response = [0u8; 129];
+        s.read_exact(&mut response).unwrap();
+        assert!(response.starts_with(b"HTTP/1.1 101"));
+        if message {
+            // A masked binary frame "hi" and its echo.
+            s.write_all(&[0x82, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2])
+                .unwrap();
+            let mut echo = [0u8; 4];
+            s.read_exact(&mut echo).unwrap();
+            assert_eq!(echo, [0x82, 2, b'h', b'i']);
+        }
+        s
+    };
+    let settle = || std::thread::sleep(Duration::from_millis(200));
+    let warm = std::thread::spawn(move || client(true)).join().unwrap();
+    settle();
+    let before = LIVE.load(Relaxed);
+    let clients = std::thread::spawn(move || {
+        (0..CONNECTIONS)
+            .map(|i| client(i % 2 == 0))
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
+    settle();
+    let per_connection = (LIVE.load(Relaxed) - before) / CONNECTIONS as isize;
+    eprintln!("heap per idle connection: {per_connection} bytes");
+    assert!(
+        per_connection <= 3072,
+        "an idle connection holds {per_connection} bytes of heap"
+    );
+    drop((clients, warm));
+}
