@@ -282,18 +282,14 @@ def markdown(results):
         "installs `ws` and `bufferutil` with npm into `benches/e2e/node_modules`, runs, and regenerates "
         "`benches/e2e/results.json`, `docs/img/benchmarks.svg` and this section "
         "(`python3 benches/e2e/report.py render benches/e2e/results.json docs` redoes only the last two).",
-        f"- Noise: the machine was shared with other builds. 1-minute load average "
+        f"- Noise: {meta.get('noise_note') or 'see the load averages'}. 1-minute load average "
         f"{meta.get('loadavg_before', '?').split()[0] if meta.get('loadavg_before') else '?'} at the start and "
         f"{meta.get('loadavg_after', '?').split()[0] if meta.get('loadavg_after') else '?'} at the end; across the cells "
         f"min {lpc.get('min', '?')}, median {lpc.get('median', '?')}, max {lpc.get('max', '?')} "
-        "(2 CPUs: anything above ~2 means the pinned processes shared their cores with other work). "
-        + (
-            f"Server and load generator ran at nice {meta.get('nice')}, which did not shield them much: a woken "
-            "process still waits for the other work's time slice on its core, so in most cells both sides were "
-            "busy well under 100% (waiting for their core, not for each other). "
-            if meta.get("nice")
-            else ""
-        )
+        "(the benchmark's own processes count too: the server, the load generator, and sockeye-std's "
+        "thread per connection, 100 in the 100-connection cells; on 2 CPUs a load well above that means "
+        "other work shared the cores). "
+        + (f"Server and load generator ran at nice {meta.get('nice')}. " if meta.get("nice") else "")
         + "Where *server CPU busy* and *loadgen CPU busy* are both well below 100%, neither side was CPU-bound: "
         "the cell measured wake-up latency under that load more than the server, so compare CPU per message there. "
         "The *spread* column is the lowest and highest of the rounds; medians over interleaved rounds "

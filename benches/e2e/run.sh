@@ -14,7 +14,8 @@
 # Knobs (environment): ROUNDS (3), WARMUP (1 s), DURATION (3 s), IDLE_CONNS
 # (10000), SERVERS and SCENARIOS (space-separated subsets), SERVER_CPU (0),
 # LOADGEN_CPU (1), BASE_PORT (20000), NICE (0; e.g. -10 as root to shield
-# the measured processes from concurrent builds), SKIP_BUILD=1, NO_REPORT=1.
+# the measured processes from concurrent builds), SKIP_BUILD=1, NO_REPORT=1,
+# NOISE_NOTE (what else ran meanwhile, for the report).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -192,6 +193,7 @@ meta = {
     "idle_conns": $IDLE_CONNS,
     "server_cpu": $SERVER_CPU, "loadgen_cpu": $LOADGEN_CPU, "nice": $NICE,
     "loadavg_before": "$load_before", "loadavg_after": "$load_after",
+    "noise_note": """${NOISE_NOTE:-}""",
     "nproc": sh("nproc"),
     "cpu_model": sh("lscpu | sed -n 's/^Model name: *//p'"),
     "lscpu": sh("lscpu | grep -E '^(Architecture|CPU\\\\(s\\\\)|Model name|Thread|Core|Socket|L1d|L2|L3|CPU max MHz|Hypervisor)'"),
