@@ -232,18 +232,12 @@ impl Server {
             let settings = self.settings.clone();
             let connection = tracker.abortable(async move {
                 let decide = |request: &UpgradeRequest| accept(request);
-                let Ok((mut ws, request, context)) = accept_async(stream, &options, decide).await
+                let Ok((ws, request, context)) = accept_async(stream, &options, decide).await
                 else {
                     return;
                 };
-                let registration = settings.enrol(&clients, &mut ws.extras, request.peer_addr);
-                let client = Accepted {
-                    ws,
-                    request,
-                    context,
-                    id: registration.id,
-                    clients,
-                };
+                let (client, registration) =
+                    settings.admit(clients, ws, |ws| &mut ws.extras, request, context);
                 handler(client).await;
                 drop(registration);
             });

@@ -208,20 +208,14 @@ impl Server {
                 .spawn(move || {
                     let _guard = guard;
                     if let Some((ws, request, context)) = handshake(stream, &options, &*accept) {
-                        let mut extras = Extras::default();
-                        let registration = settings.enrol(&clients, &mut extras, request.peer_addr);
                         let ws = ServerSocket {
                             ws,
-                            extras,
+                            extras: Extras::default(),
                             poll_interval,
                         };
-                        handler(Accepted {
-                            ws,
-                            request,
-                            context,
-                            id: registration.id,
-                            clients,
-                        });
+                        let (client, _registration) =
+                            settings.admit(clients, ws, |ws| &mut ws.extras, request, context);
+                        handler(client);
                     }
                     sockets.remove(socket);
                 });

@@ -22,7 +22,6 @@ pub use verdict::{accept_verdict, Verdict};
 
 use crate::server::UpgradeRequest;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,19 +70,32 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Enrols a connection that just passed its handshake: gives it a
-    /// mailbox among `clients`, and sets up its heartbeat. Keep the
-    /// registration for as long as the connection's handler runs.
-    pub fn enrol<T: HeartbeatTimer>(
+    /// Admits a connection that just passed its handshake: gives it a
+    /// mailbox among `clients` and sets up its heartbeat (in the
+    /// [`Extras`] that `extras` finds in `ws`), and returns what the
+    /// connection handler gets. Keep the registration for as long as the
+    /// handler runs: dropping it removes the connection from `clients`.
+    pub fn admit<W, C, T: HeartbeatTimer>(
         &self,
-        clients: &Clients,
-        extras: &mut Extras<T>,
-        peer_addr: Option<SocketAddr>,
-    ) -> Registration {
+        clients: Clients,
+        mut ws: W,
+        extras: impl FnOnce(&mut W) -> &mut Extras<T>,
+        request: UpgradeRequest,
+        context: C,
+    ) -> (Accepted<W, C>, Registration) {
         let outbox = Arc::new(Outbox::new(self.broadcast_limit));
+        let extras = extras(&mut ws);
         extras.outbox = Some(outbox.clone());
         extras.set_heartbeat(self.heartbeat);
-        clients.register(outbox, peer_addr)
+        let registration = clients.register(outbox, request.peer_addr);
+        let client = Accepted {
+            ws,
+            request,
+            context,
+            id: registration.id,
+            clients,
+        };
+        (client, registration)
     }
 }
 

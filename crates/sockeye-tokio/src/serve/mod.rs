@@ -125,20 +125,13 @@ impl Server {
             let clients = self.clients.clone();
             let settings = self.settings.clone();
             tasks.spawn(async move {
-                let peer_addr = stream.peer_addr().ok();
                 let decide = |request: &UpgradeRequest| accept(request);
-                let Ok((mut ws, request, context)) = accept_async(stream, &options, decide).await
+                let Ok((ws, request, context)) = accept_async(stream, &options, decide).await
                 else {
                     return;
                 };
-                let registration = settings.enrol(&clients, &mut ws.extras, peer_addr);
-                let client = Accepted {
-                    ws,
-                    request,
-                    context,
-                    id: registration.id,
-                    clients,
-                };
+                let (client, registration) =
+                    settings.admit(clients, ws, |ws| &mut ws.extras, request, context);
                 handler(client).await;
                 drop(registration);
             });
