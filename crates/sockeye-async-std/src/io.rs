@@ -82,8 +82,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncTransport for Io<S> {
     ) -> Poll<io::Result<usize>> {
         // futures-io reads into initialized memory: grow the buffer with
         // zeros, read into the tail, and cut it back to what arrived.
-        let len = buf.len();
-        buf.resize(len + want, 0);
+        let len = sockeye_std::zeroed_room(buf, want);
         let result = Pin::new(&mut self.stream).poll_read(cx, &mut buf[len..]);
         let got = match &result {
             Poll::Ready(Ok(n)) => *n,

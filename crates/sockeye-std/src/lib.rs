@@ -59,7 +59,7 @@ pub use client::{client_handshake, connect, connect_stream, connect_tcp, connect
 pub use deflate_pool::{default_deflate, DeflatePool};
 pub use error::{Error, Result};
 pub use options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
-pub use queue::{queue_message, read_size};
+pub use queue::{queue_message, read_size, zeroed_room, MAX_ZEROED_READ};
 pub use rng::{os_random, OsRandom};
 pub use serve::{Client, ClientId, Clients, Server, ServerSocket, ShutdownHandle, Verdict};
 pub use server::{accept, accept_with, accept_with_options, UpgradeRequest};

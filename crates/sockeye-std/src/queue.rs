@@ -36,8 +36,26 @@ pub fn output_slices<'a>(
     n
 }
 
-/// How many bytes to read next: what the current frame still needs,
-/// between 4 KiB and 64 KiB.
+/// How many bytes to make room for before the next read: the
+/// connection's [`input_hint`](Connection::input_hint), at least 4 KiB.
 pub fn read_size(conn: &Connection) -> usize {
-    conn.input_hint().clamp(4 << 10, 64 << 10)
+    conn.input_hint().max(4 << 10)
+}
+
+/// The most room zeroed before one read by adapters whose readers need
+/// initialized memory (`std::io::Read`, futures-io): zeroing is a pass over
+/// memory the read may not fill, so it is kept to what one read usually
+/// returns.
+pub const MAX_ZEROED_READ: usize = 256 << 10;
+
+/// Prepares `buf` for a reader that needs initialized memory: reserves
+/// `want` bytes (a large frame then arrives in one allocation, without
+/// copies as it grows) and zero-fills up to [`MAX_ZEROED_READ`] of them.
+/// Returns the length before; read into `buf[len..]`, then truncate to
+/// `len + n`.
+pub fn zeroed_room(buf: &mut bytes::BytesMut, want: usize) -> usize {
+    let len = buf.len();
+    buf.reserve(want);
+    buf.resize(len + want.min(MAX_ZEROED_READ), 0);
+    len
 }

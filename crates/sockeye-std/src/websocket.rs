@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
-use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use crate::queue::{output_slices, queue_message, read_size, zeroed_room, MAX_IOVECS};
 use crate::rng::os_random;
 use crate::server::UpgradeRequest;
 use crate::transport::Transport;
@@ -334,8 +334,7 @@ impl<S: Transport> WebSocket<S> {
         }
         let want = read_size(&self.conn);
         let buf = self.conn.input_buffer();
-        let len = buf.len();
-        buf.resize(len + want, 0);
+        let len = zeroed_room(buf, want);
         let result = self.stream.read(&mut buf[len..]);
         let got = *result.as_ref().unwrap_or(&0);
         buf.truncate(len + got);

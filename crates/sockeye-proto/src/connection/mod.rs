@@ -214,6 +214,9 @@ pub struct Connection {
     rx: BytesMut,
     /// The frame whose payload is being received.
     rx_frame: Option<recv::RxFrame>,
+    /// Wire size of the last data frame received in full: the next read
+    /// makes room for another like it (see [`Connection::input_hint`]).
+    rx_last_frame: usize,
     /// The data message being received.
     rx_msg: Option<recv::RxMessage>,
     /// UTF-8 state of the text message being received.
@@ -288,6 +291,7 @@ impl Connection {
             phase,
             rx: BytesMut::new(),
             rx_frame: None,
+            rx_last_frame: 0,
             rx_msg: None,
             utf8: Validator::new(),
             eof: false,
@@ -532,17 +536,32 @@ impl Connection {
         self.rx.len()
     }
 
-    /// How many more bytes the connection needs to make progress: the rest
-    /// of the current frame, or at least a header. A hint for sizing reads.
+    /// How much room to make in the [input buffer](Self::input_buffer)
+    /// before the next read: the rest of the current frame (or at least a
+    /// header), and room for a whole frame as large as the last one
+    /// received, so that a stream of large frames is read in one system
+    /// call per frame and without growing the buffer by copies.
+    ///
+    /// The hint is bounded by what the peer has actually sent: beyond
+    /// [`SMALL_READ`](Self::SMALL_READ), it never asks for more room than
+    /// the last data frame took, so a header that merely announces a large
+    /// payload cannot make the connection reserve it.
     pub fn input_hint(&self) -> usize {
-        match &self.rx_frame {
+        let buffered = self.rx.len();
+        let earned = self.rx_last_frame.max(Self::SMALL_READ);
+        let need = match &self.rx_frame {
             Some(f) => usize::try_from(f.remaining)
                 .unwrap_or(usize::MAX)
-                .saturating_sub(self.rx.len())
-                .max(1),
-            None => 2usize.saturating_sub(self.rx.len()).max(1),
-        }
+                .saturating_sub(buffered)
+                .min(earned),
+            None => 2usize.saturating_sub(buffered),
+        };
+        need.max(self.rx_last_frame.saturating_sub(buffered)).max(1)
     }
+
+    /// The room [`input_hint`](Self::input_hint) may ask for on the
+    /// strength of a header alone: 64 KiB.
+    pub const SMALL_READ: usize = 64 << 10;
 
     /// Tells the connection the transport ended (the peer closed it or it
     /// broke). Call [`poll_event`](Self::poll_event) afterwards: events

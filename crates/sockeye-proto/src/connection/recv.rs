@@ -3,7 +3,7 @@
 use super::{Connection, Event, MessageKind, Role};
 use crate::close::{CloseCode, CloseFrame};
 use crate::error::{Error, ProtocolError};
-use crate::frame::{FrameHeader, OpCode};
+use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Bytes;
 use bytes::{Buf, Bytes, BytesMut};
@@ -80,8 +80,11 @@ impl Connection {
             self.rx.clear();
             return Err(Error::UnexpectedEof);
         }
-        if self.rx.is_empty() && self.rx.capacity() > 64 * 1024 {
-            // Give back a buffer a large message grew.
+        if self.rx.is_empty()
+            && self.rx.capacity() > Self::SMALL_READ.max(self.rx_last_frame.saturating_mul(2))
+        {
+            // Give back a buffer a large message grew once the messages
+            // are no longer that large.
             self.rx = BytesMut::new();
         }
         Ok(None)
@@ -197,6 +200,11 @@ impl Connection {
         }
         let complete = frame.processed as u64 == frame.remaining;
         let header = frame.header;
+        if complete && !header.opcode.is_control() {
+            self.rx_last_frame = usize::try_from(header.payload_len)
+                .unwrap_or(usize::MAX)
+                .saturating_add(MAX_HEADER_LEN);
+        }
         if header.opcode.is_control() {
             if !complete {
                 return Ok(None);

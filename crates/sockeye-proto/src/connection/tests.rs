@@ -415,6 +415,39 @@ fn huge_declared_length_is_refused_without_allocating() {
 }
 
 #[test]
+fn input_hint_grows_with_frames_received_not_announced() {
+    const SMALL: usize = Connection::SMALL_READ;
+    let mut server = open_server(Config::default());
+    assert_eq!(server.input_hint(), 2, "a fresh connection needs a header");
+
+    // A header announcing 8 MiB earns no more than the small read.
+    let big = vec![7u8; 8 << 20];
+    let wire = client_frame(true, 0, 2, &big);
+    server.feed(&wire[..14]);
+    assert_eq!(events(&mut server), vec![]);
+    assert_eq!(server.input_hint(), SMALL);
+
+    // Once it has arrived, the next read makes room for another like it.
+    server.feed(&wire[14..]);
+    assert_eq!(events(&mut server), vec![Ok(Event::Binary(big.into()))]);
+    assert_eq!(server.input_hint(), (8 << 20) + 14);
+    let next = client_frame(true, 0, 2, &[1; 100]);
+    server.feed(&next[..20]);
+    assert_eq!(server.input_hint(), (8 << 20) + 14 - 20);
+
+    // A small frame brings the hint back down.
+    server.feed(&next[20..]);
+    assert_eq!(
+        events(&mut server),
+        vec![Ok(Event::Binary(vec![1; 100].into()))]
+    );
+    assert_eq!(server.input_hint(), 100 + 14);
+    server.feed(&wire[..14]);
+    assert_eq!(events(&mut server), vec![]);
+    assert_eq!(server.input_hint(), SMALL);
+}
+
+#[test]
 fn too_many_fragments() {
     let config = Config {
         max_fragments: 3,
