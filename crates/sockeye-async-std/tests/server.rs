@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{within, Runtime};
+use common::{within, BoxFuture, Runtime};
 use sockeye_async_std::{
     ClientOptions, CloseCode, Decision, Error, Message, Server, UpgradeRequest, Verdict,
 };
@@ -44,6 +44,15 @@ where
         Some(Some(Ok(Message::Text(text)))) => text.to_string(),
         other => panic!("expected a text message, got {other:?}"),
     }
+}
+
+/// Serves in a task of `R`, accepting everyone; each handler only
+/// receives until its connection ends.
+fn serve_receiving<R: Runtime>(server: Server) -> BoxFuture<'static, std::io::Result<()>> {
+    R::spawn(server.serve(
+        |_request| async { Decision::accept() },
+        |mut client| async move { while let Some(Ok(_)) = client.ws.recv().await {} },
+    ))
 }
 
 async fn broadcast_reaches_all_but_the_sender<R: Runtime>() {
@@ -89,6 +98,31 @@ async fn broadcast_reaches_all_but_the_sender<R: Runtime>() {
 }
 on_both_runtimes!(
     broadcast_reaches_all_but_the_sender,
+    Duration::from_secs(30)
+);
+
+async fn a_client_is_listed_before_its_upgrade_is_answered<R: Runtime>() {
+    let (server, addr) = server::<R>().await;
+    let clients = server.clients();
+    let stop = server.shutdown_handle();
+    let serving = serve_receiving::<R>(server);
+    let url = format!("ws://{addr}/");
+    for round in 0..20 {
+        // `connect` returns once the 101 has been read: from then on the
+        // client is listed, and a broadcast reaches it.
+        let (mut ws, _) = sockeye_async_std::connect(&url).await.unwrap();
+        assert_eq!(clients.len(), 1, "round {round}");
+        assert_eq!(clients.broadcast("welcome"), 1, "round {round}");
+        assert_eq!(next_text(&mut ws).await, "welcome");
+        drop(ws);
+        eventually("the client left", || clients.is_empty()).await;
+    }
+    stop.shutdown();
+    let served = within(Duration::from_secs(10), serving).await;
+    served.expect("serve returned").unwrap();
+}
+on_both_runtimes!(
+    a_client_is_listed_before_its_upgrade_is_answered,
     Duration::from_secs(30)
 );
 
@@ -220,10 +254,7 @@ async fn shutdown_sends_1001_and_returns_within_the_bound<R: Runtime>() {
     let server = server.shutdown_timeout(Duration::from_millis(300));
     let clients = server.clients();
     let stop = server.shutdown_handle();
-    let serving = R::spawn(server.serve(
-        |_request| async { Decision::accept() },
-        |mut client| async move { while let Some(Ok(_)) = client.ws.recv().await {} },
-    ));
+    let serving = serve_receiving::<R>(server);
     let url = format!("ws://{addr}/");
     let (mut polite, _) = sockeye_async_std::connect(&url).await.unwrap();
     // Never reads, so never answers the close: the bound ends it.

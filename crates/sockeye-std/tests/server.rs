@@ -66,6 +66,17 @@ fn join_within(serving: JoinHandle<std::io::Result<()>>) {
     serving.join().unwrap().unwrap();
 }
 
+/// Serves on its own thread, accepting everyone; each handler only
+/// receives until its connection ends.
+fn serve_receiving(server: Server) -> JoinHandle<std::io::Result<()>> {
+    std::thread::spawn(move || {
+        server.serve(
+            |_request| Decision::accept(),
+            |mut client| while client.ws.recv().is_ok() {},
+        )
+    })
+}
+
 #[test]
 fn broadcast_reaches_all_but_the_sender() {
     let (server, addr) = server();
@@ -205,12 +216,7 @@ fn shutdown_sends_1001_and_returns_within_the_bound() {
     let server = server.shutdown_timeout(Duration::from_millis(300));
     let clients = server.clients();
     let stop = server.shutdown_handle();
-    let serving = std::thread::spawn(move || {
-        server.serve(
-            |_request| Decision::accept(),
-            |mut client| while client.ws.recv().is_ok() {},
-        )
-    });
+    let serving = serve_receiving(server);
     let url = format!("ws://{addr}/");
     let mut polite = connect(&url);
     // Never reads, so never answers the close: the bound ends it.
@@ -255,5 +261,26 @@ fn without_tracking_nobody_is_listed() {
         Ok(Message::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::GOING_AWAY),
         other => panic!("expected a close frame with 1001, got {other:?}"),
     }
+    join_within(serving);
+}
+
+#[test]
+fn a_client_is_listed_before_its_upgrade_is_answered() {
+    let (server, addr) = server();
+    let clients = server.clients();
+    let stop = server.shutdown_handle();
+    let serving = serve_receiving(server);
+    let url = format!("ws://{addr}/");
+    for round in 0..20 {
+        // `connect` returns once the 101 has been read: from then on the
+        // client is listed, and a broadcast reaches it.
+        let mut ws = connect(&url);
+        assert_eq!(clients.len(), 1, "round {round}");
+        assert_eq!(clients.broadcast("welcome"), 1, "round {round}");
+        assert_eq!(next_text(&mut ws), "welcome");
+        drop(ws);
+        eventually("the client left", || clients.is_empty());
+    }
+    stop.shutdown();
     join_within(serving);
 }

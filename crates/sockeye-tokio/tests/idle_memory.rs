@@ -1,5 +1,6 @@
 //! Heap held by an idle server connection: accepted, then waiting for its
-//! peer in a task of its own (the `sockeye serve` shape). Receive buffers
+//! peer in a task of its own (the `sockeye serve` shape), and the same
+//! through [`Server::serve`](sockeye_tokio::Server::serve). Receive buffers
 //! are parked while a connection waits, so what remains is the task, the
 //! connection's state and tokio's registration. Measured with a counting
 //! allocator over a few hundred connections opened by raw clients.
@@ -42,26 +43,24 @@ async fn echo(mut ws: sockeye_tokio::WebSocketStream<tokio::net::TcpStream>) {
     }
 }
 
-#[test]
-fn an_idle_connection_holds_little_heap() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+/// Measurements share one counter, so they run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Opens `CONNECTIONS` raw clients (every other one exchanges a message)
+/// against the server `start` spawns on `rt`, and returns the heap the
+/// server holds per idle connection, in bytes.
+fn heap_per_idle_connection(
+    rt: &tokio::runtime::Runtime,
+    start: impl FnOnce(tokio::net::TcpListener),
+) -> isize {
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                if let Ok(ws) = sockeye_tokio::accept(tcp).await {
-                    tokio::spawn(echo(ws));
-                }
-            });
-        }
-    });
+    {
+        let _guard = rt.enter();
+        start(listener);
+    }
     // Warm up: one connection that exchanges a message, so one-time
     // allocations (the runtime's, the read pool's) are made before counting.
     let client = move |message: bool| {
@@ -94,10 +93,54 @@ fn an_idle_connection_holds_little_heap() {
     .unwrap();
     settle();
     let per_connection = (LIVE.load(Relaxed) - before) / CONNECTIONS as isize;
-    eprintln!("heap per idle connection: {per_connection} bytes");
+    drop((clients, warm));
+    per_connection
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn an_idle_connection_holds_little_heap() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = runtime();
+    let per_connection = heap_per_idle_connection(&rt, |listener| {
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(ws) = sockeye_tokio::accept(tcp).await {
+                        tokio::spawn(echo(ws));
+                    }
+                });
+            }
+        });
+    });
+    eprintln!("heap per idle connection (accept, then a task): {per_connection} bytes");
     assert!(
         per_connection <= 3072,
         "an idle connection holds {per_connection} bytes of heap"
     );
-    drop((clients, warm));
+}
+
+#[test]
+fn an_idle_server_connection_holds_little_heap() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = runtime();
+    let per_connection = heap_per_idle_connection(&rt, |listener| {
+        let server = sockeye_tokio::Server::from_listener(listener);
+        tokio::spawn(server.serve(
+            |_request| async { sockeye_tokio::Decision::accept() },
+            |client| echo(client.ws),
+        ));
+    });
+    eprintln!("heap per idle connection (Server::serve): {per_connection} bytes");
+    assert!(
+        per_connection <= 3072,
+        "an idle Server connection holds {per_connection} bytes of heap"
+    );
 }

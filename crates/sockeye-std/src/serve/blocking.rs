@@ -207,14 +207,25 @@ impl Server {
                 .name("sockeye-connection".into())
                 .spawn(move || {
                     let _guard = guard;
-                    if let Some((ws, request, context)) = handshake(stream, &options, &*accept) {
+                    let decide = |request: &UpgradeRequest| {
+                        settings.seat(accept(request).into(), &clients, request.peer_addr)
+                    };
+                    if let Some((ws, request, (context, seat))) =
+                        handshake(stream, &options, decide)
+                    {
                         let ws = ServerSocket {
                             ws,
                             extras: Extras::default(),
                             poll_interval,
                         };
-                        let (client, _registration) =
-                            settings.admit(clients, ws, |ws| &mut ws.extras, request, context);
+                        let (client, _registration) = settings.admit(
+                            seat,
+                            clients,
+                            ws,
+                            |ws| &mut ws.extras,
+                            request,
+                            context,
+                        );
                         handler(client);
                     }
                     sockets.remove(socket);
@@ -240,10 +251,10 @@ impl Server {
 fn handshake<A, V, C>(
     stream: TcpStream,
     options: &ServerOptions,
-    accept: &A,
+    accept: A,
 ) -> Option<(WebSocket<TcpStream>, UpgradeRequest, C)>
 where
-    A: Fn(&UpgradeRequest) -> V,
+    A: FnOnce(&UpgradeRequest) -> V,
     V: Into<Verdict<C>>,
 {
     let _ = stream.set_nodelay(options.nodelay);

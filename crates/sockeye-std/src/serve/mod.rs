@@ -21,7 +21,9 @@ pub use signal::{Abortable, ShutdownHandle, TaskGuard, TaskTracker};
 pub use verdict::{accept_verdict, Verdict};
 
 use crate::server::UpgradeRequest;
+use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,33 +72,80 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Admits a connection that just passed its handshake: gives it a
-    /// mailbox among `clients` and sets up its heartbeat (in the
+    /// Turns an accept callback's `verdict` into one that, when it
+    /// accepts, also carries the client's [`Seat`] among `clients`. Servers
+    /// call it as the callback's answer comes in, before the 101 response
+    /// is written: a broadcast sent once the client could have seen its
+    /// upgrade answered then cannot miss it (it waits in the seat's mailbox
+    /// until the handler first receives), as in ws, where the client joins
+    /// `wss.clients` as its upgrade completes. If the handshake fails after
+    /// all, dropping the seat gives the place back.
+    pub fn seat<C>(
+        &self,
+        verdict: Verdict<C>,
+        clients: &Clients,
+        peer_addr: Option<SocketAddr>,
+    ) -> Verdict<(C, Seat)> {
+        match verdict.into_decision() {
+            (decision, Some(context)) => {
+                let outbox = Arc::new(Outbox::new(self.broadcast_limit));
+                let registration = clients.register(outbox.clone(), peer_addr);
+                let seat = Seat {
+                    outbox,
+                    registration,
+                };
+                Verdict::Accept(decision, (context, seat))
+            }
+            (decision, None) => Verdict::Reject(decision),
+        }
+    }
+
+    /// [`seat`](Self::seat) for an async accept callback: awaits its
+    /// `verdict`, then seats the client if it accepts.
+    pub async fn seat_when<V: Into<Verdict<C>>, C>(
+        &self,
+        verdict: impl Future<Output = V>,
+        clients: &Clients,
+        peer_addr: Option<SocketAddr>,
+    ) -> Verdict<(C, Seat)> {
+        self.seat(verdict.await.into(), clients, peer_addr)
+    }
+
+    /// Admits a connection that passed its handshake into the `seat` it
+    /// took: hands it the seat's mailbox and sets up its heartbeat (in the
     /// [`Extras`] that `extras` finds in `ws`), and returns what the
     /// connection handler gets. Keep the registration for as long as the
     /// handler runs: dropping it removes the connection from `clients`.
     pub fn admit<W, C, T: HeartbeatTimer>(
         &self,
+        seat: Seat,
         clients: Clients,
         mut ws: W,
         extras: impl FnOnce(&mut W) -> &mut Extras<T>,
         request: UpgradeRequest,
         context: C,
     ) -> (Accepted<W, C>, Registration) {
-        let outbox = Arc::new(Outbox::new(self.broadcast_limit));
         let extras = extras(&mut ws);
-        extras.outbox = Some(outbox.clone());
+        extras.outbox = Some(seat.outbox);
         extras.set_heartbeat(self.heartbeat);
-        let registration = clients.register(outbox, request.peer_addr);
         let client = Accepted {
             ws,
             request,
             context,
-            id: registration.id,
+            id: seat.registration.id,
             clients,
         };
-        (client, registration)
+        (client, seat.registration)
     }
+}
+
+/// A connection's place among a server's clients, taken by
+/// [`Settings::seat`] between the accept decision and the 101 response,
+/// and filled by [`Settings::admit`].
+#[derive(Debug)]
+pub struct Seat {
+    outbox: Arc<Outbox>,
+    registration: Registration,
 }
 
 /// The builder methods and accessors every adapter's `Server` shares

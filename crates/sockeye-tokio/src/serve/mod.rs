@@ -125,13 +125,16 @@ impl Server {
             let clients = self.clients.clone();
             let settings = self.settings.clone();
             tasks.spawn(async move {
-                let decide = |request: &UpgradeRequest| accept(request);
-                let Ok((ws, request, context)) = accept_async(stream, &options, decide).await
+                let decide = |request: &UpgradeRequest| {
+                    settings.seat_when(accept(request), &clients, request.peer_addr)
+                };
+                let Ok((ws, request, (context, seat))) =
+                    accept_async(stream, &options, decide).await
                 else {
                     return;
                 };
                 let (client, registration) =
-                    settings.admit(clients, ws, |ws| &mut ws.extras, request, context);
+                    settings.admit(seat, clients, ws, |ws| &mut ws.extras, request, context);
                 handler(client).await;
                 drop(registration);
             });
