@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::options::{answer_http, HttpHandler};
-use crate::queue::{output_slices, queue_message, read_size, MAX_IOVECS};
+use crate::queue::{queue_message, read_size, write_output};
 use crate::read_pool;
 use bytes::BytesMut;
 use sockeye_proto::{Connection, Event, Message, Role, State};
@@ -245,9 +245,10 @@ impl<T: AsyncTransport> Driver<T> {
 
     fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         while self.conn.has_output() {
-            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let n = output_slices(&mut self.conn, &mut slices);
-            let written = ready!(self.io.poll_write_vectored(cx, &slices[..n]));
+            let io = &mut self.io;
+            let written = ready!(write_output(&mut self.conn, |slices| {
+                io.poll_write_vectored(cx, slices)
+            }));
             match written {
                 Ok(0) => return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into()))),
                 Ok(k) => self.conn.consume_output(k),

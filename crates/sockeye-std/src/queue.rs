@@ -1,6 +1,7 @@
 //! Turning a [`Message`] into connection commands: shared by every adapter.
 
 use sockeye_proto::{CloseCode, Connection, Message, MessageKind, SendError, SendOptions};
+use std::io::IoSlice;
 
 /// Queues `message` on `conn`: data messages whole (shared bytes, so a
 /// server sends large payloads without a copy), control frames as such,
@@ -23,17 +24,32 @@ pub fn queue_message(conn: &mut Connection, message: Message) -> Result<(), Send
 /// The most output chunks handed to one vectored write.
 pub const MAX_IOVECS: usize = 64;
 
-/// Fills `slices` with `conn`'s queued output and returns how many.
-pub fn output_slices<'a>(
-    conn: &'a mut Connection,
-    slices: &mut [std::io::IoSlice<'a>; MAX_IOVECS],
-) -> usize {
-    let mut chunks: [&[u8]; MAX_IOVECS] = [&[]; MAX_IOVECS];
-    let n = conn.output_chunks(&mut chunks);
-    for (slot, chunk) in slices.iter_mut().zip(&chunks[..n]) {
-        *slot = std::io::IoSlice::new(chunk);
+/// Room for the usual output: small frames are copied together into one
+/// buffer, and a large payload adds its header and itself.
+const FEW_IOVECS: usize = 4;
+
+/// Calls `write` once with `conn`'s queued output as I/O slices, in order
+/// (at most [`MAX_IOVECS`] of them), and returns what it returned. Write
+/// them, then hand the number of bytes written to
+/// [`Connection::consume_output`].
+pub fn write_output<R>(conn: &mut Connection, write: impl FnOnce(&[IoSlice<'_>]) -> R) -> R {
+    // A small array when it is enough: filling 64 slots costs more than
+    // the write's own bookkeeping for a small message.
+    if conn.output_chunk_count() <= FEW_IOVECS {
+        write_slices::<FEW_IOVECS, R>(conn, write)
+    } else {
+        write_slices::<MAX_IOVECS, R>(conn, write)
     }
-    n
+}
+
+fn write_slices<const N: usize, R>(
+    conn: &mut Connection,
+    write: impl FnOnce(&[IoSlice<'_>]) -> R,
+) -> R {
+    let mut chunks: [&[u8]; N] = [&[]; N];
+    let n = conn.output_chunks(&mut chunks);
+    let slices = chunks.map(IoSlice::new);
+    write(&slices[..n])
 }
 
 /// How many bytes to make room for before the next read: the

@@ -2,13 +2,13 @@
 
 use crate::error::{Error, Result};
 use crate::options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
-use crate::queue::{output_slices, queue_message, read_size, zeroed_room, MAX_IOVECS};
+use crate::queue::{queue_message, read_size, write_output, zeroed_room};
 use crate::rng::os_random;
 use crate::server::UpgradeRequest;
 use crate::transport::Transport;
 use sockeye_proto::handshake::{ClientRequest, Response};
 use sockeye_proto::{CloseCode, CloseFrame, Connection, Decision, Event, Message, Role, State};
-use std::io::{self, IoSlice};
+use std::io;
 use std::time::{Duration, Instant};
 
 /// A WebSocket connection over a `Read + Write` stream.
@@ -219,9 +219,8 @@ impl<S: Transport> WebSocket<S> {
     /// Writes all queued output.
     pub fn flush(&mut self) -> Result<()> {
         while self.conn.has_output() {
-            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-            let n = output_slices(&mut self.conn, &mut slices);
-            let written = self.stream.write_vectored(&slices[..n]);
+            let stream = &mut self.stream;
+            let written = write_output(&mut self.conn, |slices| stream.write_vectored(slices));
             match written {
                 Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
                 Ok(k) => self.conn.consume_output(k),

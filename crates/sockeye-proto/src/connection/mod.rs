@@ -575,6 +575,18 @@ impl Connection {
     /// error that failed the connection (reported once; the close frame or
     /// HTTP error response is already queued).
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        // The open connection's path first, apart from the handshake's: it
+        // runs several times per message.
+        if !self.failed && matches!(self.phase, Phase::Frames) {
+            return self.poll_frames();
+        }
+        self.poll_other_event()
+    }
+
+    /// [`poll_event`](Self::poll_event) after a failure or during the
+    /// opening handshake.
+    #[inline(never)]
+    fn poll_other_event(&mut self) -> Result<Option<Event>, Error> {
         if self.failed {
             // Nothing is read after a failure: drop what was fed since, so
             // a caller that keeps feeding cannot grow the buffer unbounded.

@@ -299,6 +299,15 @@ impl Connection {
         self.tx_chunks.iter().map(Bytes::len).sum::<usize>() + self.tx_buf.len()
     }
 
+    /// How many slices [`output_chunks`](Self::output_chunks) would fill
+    /// given room for all of them (at most one more than it will, when an
+    /// owed pong joins the copied tail). Adapters use it to pick how large
+    /// an array of slices to hand over.
+    pub fn output_chunk_count(&self) -> usize {
+        let tail = !self.tx_buf.is_empty() || self.pending_pong.is_some();
+        self.tx_chunks.len() + usize::from(tail)
+    }
+
     /// Fills `out` with the queued output, in order, as separate slices fit
     /// for one vectored write, and returns how many it filled. Write them,
     /// then call [`consume_output`](Self::consume_output) with the number of
