@@ -7,6 +7,46 @@ use sockeye_proto::{Config, DeflateConfig, WsUrl};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The setters [`ClientOptions`] and [`ServerOptions`] share: the limits and
+/// timeouts of one connection (fields `config`, `handshake_timeout`,
+/// `close_timeout`, `write_buffer_limit`).
+macro_rules! connection_setters {
+    () => {
+        /// Sets the largest message accepted (ws's `maxPayload`); a larger
+        /// one fails the connection with close code 1009.
+        pub fn max_message_size(mut self, bytes: usize) -> Self {
+            self.config.max_message_size = bytes;
+            self
+        }
+
+        /// Sets the largest frame accepted; a larger one fails the
+        /// connection with close code 1009.
+        pub fn max_frame_size(mut self, bytes: usize) -> Self {
+            self.config.max_frame_size = bytes;
+            self
+        }
+
+        /// Sets the handshake timeout (`None`: wait forever).
+        pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+            self.handshake_timeout = timeout.into();
+            self
+        }
+
+        /// Sets how long `close` waits for the peer's close frame.
+        pub fn close_timeout(mut self, timeout: Duration) -> Self {
+            self.close_timeout = timeout;
+            self
+        }
+
+        /// Sets the write buffer limit: the most output queued before
+        /// sending waits for the transport (backpressure).
+        pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
+            self.write_buffer_limit = bytes;
+            self
+        }
+    };
+}
+
 /// How a client connects: headers, origin, subprotocols, protocol
 /// version, compression, limits and timeouts. permessage-deflate is offered
 /// by default (as ws clients do), with the process-wide
@@ -126,35 +166,7 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the largest message accepted.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.max_message_size = bytes;
-        self
-    }
-
-    /// Sets the largest frame accepted.
-    pub fn max_frame_size(mut self, bytes: usize) -> Self {
-        self.config.max_frame_size = bytes;
-        self
-    }
-
-    /// Sets the handshake timeout (`None`: wait forever).
-    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.handshake_timeout = timeout.into();
-        self
-    }
-
-    /// Sets how long `close` waits for the peer's close frame.
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
-        self
-    }
-
-    /// Sets the write buffer limit.
-    pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
-        self.write_buffer_limit = bytes;
-        self
-    }
+    connection_setters!();
 
     /// Follows redirects (up to 10, as ws's `followRedirects`), or not (the
     /// default). On a cross-origin hop (another scheme, host or port) the
@@ -315,27 +327,5 @@ impl ServerOptions {
         self
     }
 
-    /// Sets the largest message accepted.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.max_message_size = bytes;
-        self
-    }
-
-    /// Sets the handshake timeout (`None`: wait forever).
-    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.handshake_timeout = timeout.into();
-        self
-    }
-
-    /// Sets how long `close` waits for the peer's close frame.
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
-        self
-    }
-
-    /// Sets the write buffer limit.
-    pub fn write_buffer_limit(mut self, bytes: usize) -> Self {
-        self.write_buffer_limit = bytes;
-        self
-    }
+    connection_setters!();
 }

@@ -1,7 +1,8 @@
 //! The blocking adapter over real loopback TCP.
 
 use sockeye_std::{
-    accept, accept_with, connect, connect_with, ClientOptions, CloseCode, Decision, Error, Message,
+    accept, accept_with, accept_with_options, connect, connect_with, ClientOptions, CloseCode,
+    Decision, Error, Message, ServerOptions, Transport,
 };
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -240,4 +241,50 @@ fn tcp_nodelay_is_on_by_default_on_both_ends() {
     let (ws, _) = connect(&url).unwrap();
     assert!(ws.get_ref().tcp().unwrap().nodelay().unwrap());
     server.join().unwrap();
+}
+
+#[test]
+fn size_limits_set_in_options_close_with_1009() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let accept_with = move |options: &ServerOptions| {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        accept_with_options(stream, options, |_| Decision::accept()).unwrap()
+    };
+    let server = thread::spawn(move || {
+        // The server's limit: a 100-byte frame passes, 101 bytes do not.
+        let mut ws = accept_with(&ServerOptions::new().max_frame_size(100));
+        assert_eq!(ws.read().unwrap(), Message::Binary(vec![7; 100].into()));
+        assert!(ws.read().is_err());
+        // The client's limit.
+        let mut ws = accept_with(&ServerOptions::new());
+        ws.send(vec![7u8; 101]).unwrap();
+        close_code_of(ws.read())
+    });
+    let (mut ws, _) = connect(&url).unwrap();
+    ws.get_mut()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    ws.send(vec![7u8; 100]).unwrap();
+    ws.send(vec![7u8; 101]).unwrap();
+    assert_eq!(close_code_of(ws.read()), CloseCode::MESSAGE_TOO_BIG);
+
+    let options = ClientOptions::new().max_frame_size(100);
+    let (mut ws, _) = connect_with(&url, &options).unwrap();
+    ws.get_mut()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert!(ws.read().is_err());
+    assert_eq!(server.join().unwrap(), CloseCode::MESSAGE_TOO_BIG);
+}
+
+/// The code of the close frame `read` returned.
+fn close_code_of(read: sockeye_std::Result<Message>) -> CloseCode {
+    match read {
+        Ok(Message::Close(Some(frame))) => frame.code,
+        other => panic!("expected a close frame, got {other:?}"),
+    }
 }
