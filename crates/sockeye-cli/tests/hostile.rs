@@ -158,8 +158,12 @@ fn rss() -> usize {
 /// Runs `attack`; returns its result and how far the resident memory of this
 /// process (servers included) rose above its size before, at its peak: the
 /// high-water mark `VmHWM`, reset first through `/proc/self/clear_refs`, so
-/// memory allocated and freed again during the attack counts too.
+/// memory allocated and freed again during the attack counts too. The
+/// high-water mark is the process's: measured attacks take turns, so that
+/// one test's reset or peak does not land inside another's window.
 fn peak_growth<T>(attack: impl FnOnce() -> T) -> (T, usize) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let before = rss();
     std::fs::write("/proc/self/clear_refs", "5").unwrap();
     let result = attack();
