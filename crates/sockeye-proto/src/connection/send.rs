@@ -300,9 +300,9 @@ impl Connection {
     }
 
     /// How many slices [`output_chunks`](Self::output_chunks) would fill
-    /// given room for all of them (at most one more than it will, when an
-    /// owed pong joins the copied tail). Adapters use it to pick how large
-    /// an array of slices to hand over.
+    /// given room for all of them (an owed pong counts: it is written into
+    /// the copied tail). Adapters use it to pick how large an array of
+    /// slices to hand over.
     pub fn output_chunk_count(&self) -> usize {
         let tail = !self.tx_buf.is_empty() || self.pending_pong.is_some();
         self.tx_chunks.len() + usize::from(tail)

@@ -773,6 +773,19 @@ fn input_after_a_plain_http_request_is_dropped() {
 }
 
 #[test]
+fn output_chunk_count_counts_an_owed_pong() {
+    let mut server = open_server(Config::default());
+    assert_eq!(server.output_chunk_count(), 0);
+    server.feed(&client_frame(true, 0, 0x9, b"ping"));
+    let _ = events(&mut server);
+    assert!(server.has_output());
+    assert_eq!(server.output_chunk_count(), 1);
+    let mut chunks: [&[u8]; 4] = [&[]; 4];
+    assert_eq!(server.output_chunks(&mut chunks), 1);
+    assert_eq!(chunks[0], &[0x8A, 4, b'p', b'i', b'n', b'g'][..]);
+}
+
+#[test]
 fn large_server_payload_is_not_copied() {
     let mut server = open_server(Config::default());
     let payload = Bytes::from(vec![7u8; 100_000]);
@@ -781,6 +794,7 @@ fn large_server_payload_is_not_copied() {
         .send_message(MessageKind::Binary, payload, SendOptions::default())
         .unwrap();
     server.send_text("small").unwrap();
+    assert_eq!(server.output_chunk_count(), 3);
     let mut chunks: [&[u8]; 4] = [&[]; 4];
     let n = server.output_chunks(&mut chunks);
     assert_eq!(n, 3, "header, payload, then the small frame");
