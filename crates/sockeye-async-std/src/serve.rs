@@ -240,7 +240,7 @@ impl Server {
                     return;
                 };
                 let (client, registration) =
-                    settings.admit(seat, clients, ws, |ws| &mut ws.extras, request, context);
+                    settings.admit(seat, ws, |ws| &mut ws.extras, request, context);
                 handler(client).await;
                 drop(registration);
             });

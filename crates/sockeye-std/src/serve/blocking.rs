@@ -218,14 +218,8 @@ impl Server {
                             extras: Extras::default(),
                             poll_interval,
                         };
-                        let (client, _registration) = settings.admit(
-                            seat,
-                            clients,
-                            ws,
-                            |ws| &mut ws.extras,
-                            request,
-                            context,
-                        );
+                        let (client, _registration) =
+                            settings.admit(seat, ws, |ws| &mut ws.extras, request, context);
                         handler(client);
                     }
                     sockets.remove(socket);

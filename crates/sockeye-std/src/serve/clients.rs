@@ -170,6 +170,13 @@ pub struct Registration {
     clients: Clients,
 }
 
+impl Registration {
+    /// The clients the connection is registered among.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         self.clients.all().remove(&self.id);

@@ -115,11 +115,10 @@ impl Settings {
     /// took: hands it the seat's mailbox and sets up its heartbeat (in the
     /// [`Extras`] that `extras` finds in `ws`), and returns what the
     /// connection handler gets. Keep the registration for as long as the
-    /// handler runs: dropping it removes the connection from `clients`.
+    /// handler runs: dropping it removes the connection from the clients.
     pub fn admit<W, C, T: HeartbeatTimer>(
         &self,
         seat: Seat,
-        clients: Clients,
         mut ws: W,
         extras: impl FnOnce(&mut W) -> &mut Extras<T>,
         request: UpgradeRequest,
@@ -133,7 +132,7 @@ impl Settings {
             request,
             context,
             id: seat.registration.id,
-            clients,
+            clients: seat.registration.clients().clone(),
         };
         (client, seat.registration)
     }
