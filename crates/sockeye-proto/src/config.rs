@@ -14,8 +14,8 @@ pub struct Config {
     /// The largest single frame accepted, in bytes. Exceeding it closes with
     /// 1009. Default: 16 MiB. A compressed (permessage-deflate) frame may
     /// exceed it by 1/32 plus 1 KiB, DEFLATE's overhead when a peer
-    /// compresses incompressible data; the decompressed message is bounded
-    /// by `max_message_size`.
+    /// compresses incompressible data ([`Config::max_compressed_frame_size`]);
+    /// the decompressed message is bounded by `max_message_size`.
     pub max_frame_size: usize,
     /// The most frames one message may consist of. Exceeding it closes with
     /// 1009. Default: 131,072 (as ws).
@@ -69,6 +69,18 @@ pub struct Config {
     /// in ws); `sockeye_std::ClientOptions::default()` turns it on for
     /// clients, which offer compression by default as ws clients do.
     pub deflate: Option<DeflateConfig>,
+}
+
+impl Config {
+    /// The largest payload a compressed (permessage-deflate) frame may
+    /// carry: `max_frame_size` plus 1/32 and 1 KiB for DEFLATE's overhead
+    /// on incompressible data. Size receive buffers for a connection with
+    /// compression by this, not by `max_frame_size`.
+    pub fn max_compressed_frame_size(&self) -> usize {
+        self.max_frame_size
+            .saturating_add(self.max_frame_size / 32)
+            .saturating_add(1024)
+    }
 }
 
 impl Default for Config {

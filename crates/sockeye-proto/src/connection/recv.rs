@@ -116,7 +116,7 @@ impl Connection {
             || (h.opcode == OpCode::Continuation
                 && self.rx_msg.as_ref().is_some_and(|m| m.transformed));
         let frame_limit = match compressed {
-            true => deflate_frame_limit(self.config.max_frame_size),
+            true => self.config.max_compressed_frame_size(),
             false => self.config.max_frame_size,
         };
         if h.payload_len > frame_limit as u64 {
@@ -361,14 +361,6 @@ impl Connection {
             }
         }
     }
-}
-
-/// The frame limit for a compressed frame: the configured limit plus 1/32
-/// and 1 KiB for DEFLATE's overhead on incompressible data.
-pub(crate) fn deflate_frame_limit(max_frame_size: usize) -> usize {
-    max_frame_size
-        .saturating_add(max_frame_size / 32)
-        .saturating_add(1024)
 }
 
 /// Decodes and checks a close frame's payload.

@@ -650,13 +650,22 @@ fn compressed_frames_may_carry_deflate_overhead_past_the_frame_limit() {
         drain(&mut conn)[..],
         [Err(Error::Protocol(ProtocolError::FrameTooBig { .. }))]
     ));
-    // And the allowance is bounded.
+    // And the allowance is bounded: a header announcing exactly
+    // max_compressed_frame_size bytes waits for them, one more fails.
+    let limit = config.max_compressed_frame_size();
+    assert_eq!(limit, (32 << 10) + (1 << 10) + 1024);
+    let mut conn = server_with(config.clone());
+    conn.feed(&frame(0xc2, &vec![0; limit])[..4]);
+    assert_eq!(drain(&mut conn), vec![]);
     let mut conn = server_with(config);
-    conn.feed(&frame(0xc2, &vec![0; 40 << 10]));
-    assert!(matches!(
-        drain(&mut conn)[..],
-        [Err(Error::Protocol(ProtocolError::FrameTooBig { .. }))]
-    ));
+    conn.feed(&frame(0xc2, &vec![0; limit + 1])[..4]);
+    assert_eq!(
+        drain(&mut conn),
+        vec![Err(Error::Protocol(ProtocolError::FrameTooBig {
+            len: limit as u64 + 1,
+            limit
+        }))]
+    );
 }
 
 #[test]
