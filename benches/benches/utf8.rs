@@ -32,7 +32,7 @@ fn whole(c: &mut Criterion<ThreadCpuTime>) {
         ("ascii", ascii_text as fn(usize) -> String),
         ("mixed30", |n| mixed_text(n, 30)),
     ] {
-        for size in [128usize, 1024, 64 * 1024, 1024 * 1024] {
+        for size in [16usize, 128, 1024, 64 * 1024, 1024 * 1024] {
             let text = make(size);
             let data = text.as_bytes();
             let name = format!("{kind}/{}", size_name(size));

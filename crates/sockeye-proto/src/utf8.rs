@@ -85,7 +85,7 @@ fn incomplete_tail(input: &[u8]) -> usize {
 pub fn validate(bytes: &[u8]) -> bool {
     #[cfg(not(miri))]
     {
-        simdutf8::basic::from_utf8(bytes).is_ok()
+        is_short_ascii(bytes) || simdutf8::basic::from_utf8(bytes).is_ok()
     }
     // Under miri the standard library's validator stands in: miri checks
     // this crate's unsafe code, not simdutf8's (tested upstream), whose
@@ -94,6 +94,23 @@ pub fn validate(bytes: &[u8]) -> bool {
     {
         core::str::from_utf8(bytes).is_ok()
     }
+}
+
+/// Pieces up to this many bytes are first checked for being all ASCII, the
+/// usual small text message (JSON, chat). The standard library's word-wide
+/// `is_ascii` decides such a piece in about half the time simdutf8 needs to
+/// get going (a call through a function pointer, a 64-byte block set up):
+/// 128 bytes in 3.0 ns against 5.2 ns (`benches/examples/utf8_interleaved.rs`).
+/// Short text that is not ASCII pays for the failed check, about 1.5 ns at
+/// 128 bytes; longer pieces go straight to simdutf8, whose AVX2 loop checks
+/// ASCII faster than `is_ascii` does.
+const SHORT_ASCII_LEN: usize = 256;
+
+/// Whether `input` is short (at most [`SHORT_ASCII_LEN`] bytes) and all
+/// ASCII, hence valid UTF-8 ending on a code point boundary.
+#[inline]
+fn is_short_ascii(input: &[u8]) -> bool {
+    input.len() <= SHORT_ASCII_LEN && input.is_ascii()
 }
 
 /// Checks a prefix of one code point: `Ok(true)` when complete and valid,
@@ -124,6 +141,11 @@ impl Validator {
     /// piece (at most 3 bytes) is kept and finished with the next piece.
     #[inline]
     pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
+        if self.partial_len == 0 && is_short_ascii(input) {
+            // The common small text message: no code point to finish, none
+            // split at the end, nothing for the SIMD validator to do.
+            return Ok(());
+        }
         if self.partial_len > 0 {
             let have = usize::from(self.partial_len);
             let need = sequence_len(self.partial[0]);
@@ -330,6 +352,50 @@ mod tests {
         assert!(v.feed(&[0x90]).is_err()); // > U+10FFFF
         let mut v = Validator::new();
         assert!(v.feed(&[0xC0]).is_err()); // never valid
+    }
+
+    #[test]
+    fn short_ascii_shortcut_keeps_every_check() {
+        // Around the shortcut's length limit, one bad byte anywhere in an
+        // otherwise ASCII piece is still caught, by `validate` and by a
+        // validator at the start of a message or finishing a code point.
+        for len in [
+            1,
+            15,
+            16,
+            17,
+            SHORT_ASCII_LEN - 1,
+            SHORT_ASCII_LEN,
+            SHORT_ASCII_LEN + 1,
+        ] {
+            let ascii = alloc::vec![b'a'; len];
+            assert!(validate(&ascii));
+            assert_eq!(validate_split(&ascii, &[]), Ok(()));
+            // Every position natively; under miri (which interprets each
+            // byte) every 7th, and the last.
+            let step = if cfg!(miri) { 7 } else { 1 };
+            for at in (0..len).step_by(step).chain([len - 1]) {
+                for bad in [0x80, 0xC0, 0xFF] {
+                    let mut data = ascii.clone();
+                    data[at] = bad;
+                    assert!(!validate(&data), "len {len}, {bad:#x} at {at}");
+                    assert!(
+                        validate_split(&data, &[]).is_err(),
+                        "len {len}, {bad:#x} at {at}"
+                    );
+                }
+            }
+            // A code point split before an ASCII piece: the piece must
+            // finish it, and ASCII cannot.
+            let mut v = Validator::new();
+            assert_eq!(v.feed(&[0xE2, 0x82]), Ok(()));
+            assert_eq!(v.feed(&ascii), Err(Utf8Error { truncated: false }));
+            let mut v = Validator::new();
+            assert_eq!(v.feed(&[0xE2, 0x82]), Ok(()));
+            assert_eq!(v.feed(&[0xAC]), Ok(()));
+            assert_eq!(v.feed(&ascii), Ok(()));
+            assert_eq!(v.finish(), Ok(()));
+        }
     }
 
     #[test]
