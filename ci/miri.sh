@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the sockeye-proto unit tests that reach unsafe code under Miri
 # (nightly): `Utf8Bytes::as_str` (from_utf8_unchecked, reached by every text
-# event), the masking kernels (SSE2 and AVX2 intrinsics) and the connection
-# tests that drive both (payloads are unmasked in place).
+# event), the masking kernels (SSE2 and AVX2 intrinsics), the UTF-8 ASCII
+# scan (AVX2 intrinsics) and the connection tests that drive them (payloads
+# are unmasked in place).
 #
 # On x86_64 the crate is built with `-C target-feature=+avx2`, so Miri
-# emulates AVX2: the dispatching `apply_mask` then picks the AVX2 kernel and
-# the kernel tests cover portable, SSE2 and AVX2 in one pass.
+# emulates AVX2: the dispatching `apply_mask` then picks the AVX2 kernel,
+# the kernel tests cover portable, SSE2 and AVX2 in one pass, and the UTF-8
+# tests reach the AVX2 ASCII scan.
 #
 # Miri runs about a thousand times slower than native code, so proptest
 # cases are cut down (PROPTEST_CASES, default 4) and a few tests are skipped

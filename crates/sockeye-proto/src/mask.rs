@@ -214,6 +214,14 @@ fn repeat_key<const N: usize>(key: [u8; 4]) -> [u8; N] {
     wide
 }
 
+/// Whether this CPU runs AVX2 code (asked once, then cached; without `std`,
+/// whether the crate was compiled for AVX2). The UTF-8 ASCII scan asks too.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    detect::has_avx2()
+}
+
 /// CPU feature detection, cached.
 mod detect {
     use super::Kernel;
