@@ -96,6 +96,15 @@ pub fn validate(bytes: &[u8]) -> bool {
 /// The full validator behind [`validate`], without the ASCII shortcut.
 #[inline]
 fn validate_full(bytes: &[u8]) -> bool {
+    if (PAD_FROM..SIMD_BLOCK).contains(&bytes.len()) {
+        return validate_padded(bytes);
+    }
+    validate_simd(bytes)
+}
+
+/// simdutf8 with runtime-detected SIMD.
+#[inline]
+fn validate_simd(bytes: &[u8]) -> bool {
     #[cfg(not(miri))]
     {
         simdutf8::basic::from_utf8(bytes).is_ok()
@@ -107,6 +116,29 @@ fn validate_full(bytes: &[u8]) -> bool {
     {
         core::str::from_utf8(bytes).is_ok()
     }
+}
+
+/// simdutf8 hands input shorter than one 64-byte block to the standard
+/// library's byte-at-a-time validator, which on text that is not ASCII
+/// costs about a nanosecond a byte: 45-80 ns for 62 bytes of mixed text,
+/// against 7.5 ns for a full 64-byte block through the vector code.
+const SIMD_BLOCK: usize = 64;
+
+/// From this length on, text shorter than [`SIMD_BLOCK`] is validated as a
+/// zero-padded block instead ([`validate_padded`]): 17-19 ns against 20-43
+/// ns at 32 bytes, 22 ns against 34-72 ns at 48. Below it the copy costs
+/// more than it saves.
+const PAD_FROM: usize = 32;
+
+/// Validates `bytes` (shorter than [`SIMD_BLOCK`]) as the first bytes of a
+/// block of NULs. A NUL is a complete one-byte character, so the block is
+/// valid exactly when `bytes` is: padding cannot complete a sequence that
+/// `bytes` leaves unfinished, nor break one it finishes.
+#[inline(never)]
+fn validate_padded(bytes: &[u8]) -> bool {
+    let mut block = [0u8; SIMD_BLOCK];
+    block[..bytes.len()].copy_from_slice(bytes);
+    validate_simd(&block)
 }
 
 /// Pieces up to this many bytes are first checked for being all ASCII, the
@@ -595,6 +627,44 @@ mod tests {
                         "{prefix} ASCII, {tail:x?}, {after} ASCII"
                     );
                     assert_eq!(core::str::from_utf8(&data).is_ok(), ok);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn padded_block_agrees_with_core() {
+        // Every length the padding covers (and one either side), ending in
+        // every kind of complete, truncated and invalid sequence.
+        let text = long_mixed_text();
+        let ends: &[&[u8]] = &[
+            b"",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            "𝄞".as_bytes(),
+            &[0xC3],
+            &[0xE2, 0x82],
+            &[0xF0, 0x9D, 0x84],
+            &[0xFF],
+            &[0x80],
+            &[0xED, 0xA0, 0x80],
+            &[0xC0, 0x80],
+            &[0xF4, 0x90, 0x80, 0x80],
+        ];
+        for len in PAD_FROM - 1..=SIMD_BLOCK {
+            for end in ends {
+                for body in [&text[..], &[b'a'; SIMD_BLOCK][..]] {
+                    let Some(keep) = len.checked_sub(end.len()) else {
+                        continue;
+                    };
+                    let mut data = body[..keep].to_vec();
+                    data.extend_from_slice(end);
+                    assert_eq!(data.len(), len);
+                    assert_eq!(
+                        validate_full(&data),
+                        core::str::from_utf8(&data).is_ok(),
+                        "{data:x?}"
+                    );
                 }
             }
         }
