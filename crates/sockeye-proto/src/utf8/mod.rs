@@ -9,6 +9,12 @@
 //! behaviour). [`Validator::finish`] catches a sequence truncated by the end
 //! of the message.
 
+mod ascii;
+mod dfa;
+
+use ascii::ascii_len;
+#[cfg(test)]
+use ascii::SHORT_ASCII_LEN;
 use bytes::Bytes;
 use core::fmt;
 
@@ -96,7 +102,10 @@ pub fn validate(bytes: &[u8]) -> bool {
 /// The full validator behind [`validate`], without the ASCII shortcut.
 #[inline]
 fn validate_full(bytes: &[u8]) -> bool {
-    if (PAD_FROM..SIMD_BLOCK).contains(&bytes.len()) {
+    if bytes.len() < PAD_FROM {
+        return dfa::validate(bytes);
+    }
+    if bytes.len() < SIMD_BLOCK {
         return validate_padded(bytes);
     }
     validate_simd(bytes)
@@ -124,10 +133,13 @@ fn validate_simd(bytes: &[u8]) -> bool {
 /// against 7.5 ns for a full 64-byte block through the vector code.
 const SIMD_BLOCK: usize = 64;
 
-/// From this length on, text shorter than [`SIMD_BLOCK`] is validated as a
-/// zero-padded block instead ([`validate_padded`]): 17-19 ns against 20-43
-/// ns at 32 bytes, 22 ns against 34-72 ns at 48. Below it the copy costs
-/// more than it saves.
+/// Text shorter than [`SIMD_BLOCK`] is validated by [`dfa::validate`]
+/// below this length (about 0.45 ns a byte) and as a zero-padded block
+/// ([`validate_padded`], a flat 14-22 ns: the copy's stores stall the
+/// vector loads that read them back) from it on. A whole message of mixed
+/// text through `Validator` (`benches/examples/utf8_interleaved.rs`): at
+/// 16 bytes 10.2-11.8 ns with the DFA against 12-13 ns before; at 32 bytes
+/// 16.6-17.8 ns either way; at 48 bytes 22 ns padded, 28-30 ns with the DFA.
 const PAD_FROM: usize = 32;
 
 /// Validates `bytes` (shorter than [`SIMD_BLOCK`]) as the first bytes of a
@@ -139,124 +151,6 @@ fn validate_padded(bytes: &[u8]) -> bool {
     let mut block = [0u8; SIMD_BLOCK];
     block[..bytes.len()].copy_from_slice(bytes);
     validate_simd(&block)
-}
-
-/// Pieces up to this many bytes are first checked for being all ASCII, the
-/// usual small text message (JSON, chat). The standard library's word-wide
-/// `is_ascii` decides such a piece in about half the time simdutf8 needs to
-/// get going (a call through a function pointer, a 64-byte block set up):
-/// 128 bytes in 3.0 ns against 5.2 ns (`benches/examples/utf8_interleaved.rs`).
-/// Short text that is not ASCII pays for the failed check, about 1.5 ns at
-/// 128 bytes. Longer pieces take [`ascii_prefix`]'s vector scan instead.
-const SHORT_ASCII_LEN: usize = 256;
-
-/// The length of a prefix of `input` that is all ASCII, hence valid UTF-8
-/// ending on a code point boundary: all of it or nothing by `is_ascii` up
-/// to [`SHORT_ASCII_LEN`] bytes, [`ascii_prefix`] above.
-#[inline]
-fn ascii_len(input: &[u8]) -> usize {
-    if input.len() <= SHORT_ASCII_LEN {
-        if input.is_ascii() {
-            input.len()
-        } else {
-            0
-        }
-    } else {
-        ascii_prefix(input)
-    }
-}
-
-/// The length of a prefix of `input` that is all ASCII: all of it exactly
-/// when the input is ASCII and the CPU has AVX2, otherwise where the scan
-/// met the first 256-byte block holding a non-ASCII byte (possibly 0).
-/// Without AVX2 it returns 0 and leaves the work to the full validator,
-/// whose own loop checks for ASCII block by block.
-#[inline]
-fn ascii_prefix(input: &[u8]) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if crate::mask::has_avx2() {
-        // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
-        return unsafe { x86::ascii_prefix_avx2(input) };
-    }
-    let _ = input;
-    0
-}
-
-/// The x86_64 ASCII scan.
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use core::arch::x86_64::*;
-
-    /// From this length on, the scan first brings the pointer to a 32-byte
-    /// boundary so that no load splits a cache line: 2.2x simdutf8 at 64 KiB
-    /// from an odd address against 1.1x without, while below it the extra
-    /// step costs more than the split loads.
-    const ALIGN_FROM: usize = 1024;
-
-    /// Whether any of the 32 bytes at `p` has its high bit set.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must support AVX2, and `p..p + 32` must be readable.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn any_high(p: *const __m256i) -> bool {
-        // SAFETY: the caller guarantees 32 readable bytes; the load is an
-        // unaligned one.
-        _mm256_movemask_epi8(unsafe { _mm256_loadu_si256(p) }) != 0
-    }
-
-    /// [`super::ascii_prefix`] with AVX2: 256 bytes a step (eight loads
-    /// ORed together, one test of the sign bits), then 32, then
-    /// `is_ascii` for the last 0-31 bytes. Stops at the first step that
-    /// holds a non-ASCII byte and returns where that step began.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must support AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn ascii_prefix_avx2(input: &[u8]) -> usize {
-        let len = input.len();
-        let ptr = input.as_ptr();
-        let mut i = 0;
-        if len >= ALIGN_FROM {
-            // SAFETY: `len >= 32`, so bytes `0..32` lie inside `input`.
-            if unsafe { any_high(ptr as *const __m256i) } {
-                return 0;
-            }
-            // Bytes before the boundary were just checked (the step below
-            // may check a few of them again).
-            i = ptr.align_offset(32);
-        }
-        while i + 256 <= len {
-            // SAFETY: bytes `i..i + 256` lie inside `input`; the loads are
-            // unaligned ones.
-            let any = unsafe {
-                let p = ptr.add(i) as *const __m256i;
-                let a = _mm256_or_si256(_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)));
-                let b = _mm256_or_si256(_mm256_loadu_si256(p.add(2)), _mm256_loadu_si256(p.add(3)));
-                let c = _mm256_or_si256(_mm256_loadu_si256(p.add(4)), _mm256_loadu_si256(p.add(5)));
-                let d = _mm256_or_si256(_mm256_loadu_si256(p.add(6)), _mm256_loadu_si256(p.add(7)));
-                _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))
-            };
-            if _mm256_movemask_epi8(any) != 0 {
-                return i;
-            }
-            i += 256;
-        }
-        while i + 32 <= len {
-            // SAFETY: bytes `i..i + 32` lie inside `input`.
-            if unsafe { any_high(ptr.add(i) as *const __m256i) } {
-                return i;
-            }
-            i += 32;
-        }
-        if input[i..].is_ascii() {
-            len
-        } else {
-            i
-        }
-    }
 }
 
 /// Checks a prefix of one code point: `Ok(true)` when complete and valid,
@@ -549,57 +443,6 @@ mod tests {
         }
     }
 
-    /// Whether [`ascii_prefix`] scans here (AVX2) rather than returning 0.
-    fn vector_scan() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return crate::mask::has_avx2();
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    }
-
-    #[test]
-    fn ascii_prefix_stops_at_the_block_with_the_first_high_byte() {
-        // Around every step of the AVX2 scan (the aligning step from 1 KiB,
-        // 256, 32, then the tail), at
-        // every start alignment: the prefix is ASCII, is all of an ASCII
-        // input when the CPU has AVX2, and otherwise ends less than one
-        // 256-byte step before the first non-ASCII byte.
-        let lens: &[usize] = if cfg!(miri) {
-            &[0, 31, 32, 255, 256, 289, 1100]
-        } else {
-            &[
-                0, 1, 31, 32, 33, 127, 128, 129, 159, 160, 161, 255, 256, 257, 300, 383, 384, 385,
-                1000, 4099,
-            ]
-        };
-        let buf: Vec<u8> = (0..4099 + 32).map(|i| b' ' + (i % 95) as u8).collect();
-        for &len in lens {
-            for align in [0, 1, 7, 16, 17, 31] {
-                let ascii = &buf[align..align + len];
-                let n = ascii_prefix(ascii);
-                if vector_scan() {
-                    assert_eq!(n, len, "len {len}, align {align}");
-                } else {
-                    assert!(n <= len);
-                }
-                let step = if cfg!(miri) { 37 } else { 1 };
-                for at in (0..len).step_by(step).chain(len.checked_sub(1)) {
-                    // The same start address as `ascii`, one byte changed.
-                    let mut owned = buf.clone();
-                    owned[align + at] = 0x80 | (at as u8);
-                    let n = ascii_prefix(&owned[align..align + len]);
-                    assert!(n <= at, "len {len}, align {align}, high byte at {at}: {n}");
-                    if vector_scan() {
-                        assert!(
-                            at - n < 256,
-                            "len {len}, align {align}, high byte at {at}: {n}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
     #[test]
     fn long_ascii_then_every_kind_of_bad_byte() {
         // `validate` past the short-ASCII limit: a long ASCII run, then an
@@ -794,6 +637,18 @@ mod tests {
         proptest::collection::vec(any::<char>(), chars).prop_map(|v| v.into_iter().collect())
     }
 
+    /// `data` with `junk` inserted at `at` (or at the end).
+    fn with_junk(mut data: Vec<u8>, junk: Vec<u8>, at: usize) -> Vec<u8> {
+        let at = at.min(data.len());
+        data.splice(at..at, junk);
+        data
+    }
+
+    fn sorted(mut cuts: Vec<usize>) -> Vec<usize> {
+        cuts.sort_unstable();
+        cuts
+    }
+
     proptest! {
         #![proptest_config(crate::test_support::proptest_config())]
         #[test]
@@ -806,36 +661,22 @@ mod tests {
 
         #[test]
         fn agrees_with_core_on_long_text(s in text(20..120), junk in proptest::collection::vec(any::<u8>(), 0..3), at in 0usize..600, cuts in proptest::collection::vec(0usize..600, 0..8)) {
-            let mut data = s.into_bytes();
-            let at = at.min(data.len());
-            data.splice(at..at, junk);
-            let mut cuts = cuts;
-            cuts.sort_unstable();
-            check_against_core(&data, &cuts);
+            check_against_core(&with_junk(s.into_bytes(), junk, at), &sorted(cuts));
         }
 
         #[test]
         fn agrees_with_core_after_long_ascii(ascii in 0usize..1200, s in text(0..40), junk in proptest::collection::vec(any::<u8>(), 0..3), at in 0usize..200, cuts in proptest::collection::vec(0usize..1400, 0..4)) {
             let mut data: Vec<u8> = (0..ascii).map(|i| b' ' + (i % 95) as u8).collect();
-            let mut rest = s.into_bytes();
-            let at = at.min(rest.len());
-            rest.splice(at..at, junk);
-            data.extend_from_slice(&rest);
-            let mut cuts = cuts;
-            cuts.sort_unstable();
+            data.extend_from_slice(&with_junk(s.into_bytes(), junk, at));
             prop_assert_eq!(validate(&data), core::str::from_utf8(&data).is_ok());
-            check_against_core(&data, &cuts);
+            check_against_core(&data, &sorted(cuts));
         }
 
         #[test]
         fn agrees_with_core_on_mostly_valid_text(s in text(0..40), junk in proptest::collection::vec(any::<u8>(), 0..3), at in 0usize..200, cuts in proptest::collection::vec(0usize..200, 0..8)) {
-            let mut data = s.into_bytes();
-            let at = at.min(data.len());
-            data.splice(at..at, junk);
-            let mut cuts = cuts;
-            cuts.sort_unstable();
+            let data = with_junk(s.into_bytes(), junk, at);
             let expected = core::str::from_utf8(&data).is_ok();
-            prop_assert_eq!(validate_split(&data, &cuts).is_ok(), expected);
+            prop_assert_eq!(validate_split(&data, &sorted(cuts)).is_ok(), expected);
         }
     }
 }
