@@ -578,6 +578,13 @@ impl Connection {
         // The open connection's path first, apart from the handshake's: it
         // runs several times per message.
         if !self.failed && matches!(self.phase, Phase::Frames) {
+            if self.rx.is_empty() && self.rx_frame.is_none() && !self.eof {
+                // Nothing buffered, no frame begun: the usual answer when
+                // a caller asks again after the last event of a read, and
+                // cheaper than the frame loop's set-up.
+                self.release_idle_buffer();
+                return Ok(None);
+            }
             return self.poll_frames();
         }
         self.poll_other_event()

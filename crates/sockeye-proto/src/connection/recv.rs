@@ -80,14 +80,19 @@ impl Connection {
             self.rx.clear();
             return Err(Error::UnexpectedEof);
         }
+        self.release_idle_buffer();
+        Ok(None)
+    }
+
+    /// Gives back an empty input buffer that a large message grew, once
+    /// the messages are no longer that large.
+    #[inline]
+    pub(super) fn release_idle_buffer(&mut self) {
         if self.rx.is_empty()
             && self.rx.capacity() > Self::SMALL_READ.max(self.rx_last_frame.saturating_mul(2))
         {
-            // Give back a buffer a large message grew once the messages
-            // are no longer that large.
             self.rx = BytesMut::new();
         }
-        Ok(None)
     }
 
     /// Checks the rules a header must meet given the connection's state.
