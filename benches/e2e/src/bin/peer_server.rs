@@ -14,7 +14,7 @@
 //!   documented path without hyper), in `tokio::task::unconstrained` as its
 //!   own echo example does.
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -85,58 +85,57 @@ fn die(msg: &str) -> ! {
     std::process::exit(2)
 }
 
-async fn tungstenite_echo(stream: TcpStream) {
-    use tokio_tungstenite::tungstenite::Message;
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-        return;
-    };
+/// The echo loop of the `Stream + Sink` libraries, the same shape as
+/// `sockeye serve --runtime tokio`'s: each wake-up polls the stream once
+/// and, when no further message is ready, flushes the queued echoes in the
+/// same poll (what `StreamExt::forward` does). Messages `is_data` rejects
+/// (pings, pongs, close) are not echoed.
+async fn forward_echo<W, M, E>(mut ws: W, is_data: impl Fn(&M) -> bool)
+where
+    W: futures_util::Stream<Item = Result<M, E>> + futures_util::Sink<M> + Unpin,
+{
+    use std::future::poll_fn;
+    use std::task::Poll;
     loop {
-        // Flush queued echoes only when no further message is ready.
-        let next = match ws.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                if ws.flush().await.is_err() {
-                    return;
-                }
-                ws.next().await
-            }
-        };
+        let next = poll_fn(|cx| match ws.poll_next_unpin(cx) {
+            Poll::Ready(next) => Poll::Ready(Some(next)),
+            Poll::Pending => match ws.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) | Poll::Pending => Poll::Pending,
+                Poll::Ready(Err(_)) => Poll::Ready(None),
+            },
+        })
+        .await;
         match next {
-            Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => {
+            Some(Some(Ok(m))) if is_data(&m) => {
                 if ws.feed(m).await.is_err() {
                     return;
                 }
             }
-            Some(Ok(_)) => {}
+            Some(Some(Ok(_))) => {}
             _ => return,
         }
     }
 }
 
-async fn tokio_websockets_echo(stream: TcpStream) {
-    let Ok((_req, mut ws)) = tokio_websockets::ServerBuilder::new().accept(stream).await else {
+async fn tungstenite_echo(stream: TcpStream) {
+    use tokio_tungstenite::tungstenite::Message;
+    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
-    loop {
-        let next = match ws.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                if ws.flush().await.is_err() {
-                    return;
-                }
-                ws.next().await
-            }
-        };
-        match next {
-            Some(Ok(m)) if m.is_text() || m.is_binary() => {
-                if ws.feed(m).await.is_err() {
-                    return;
-                }
-            }
-            Some(Ok(_)) => {}
-            _ => return,
-        }
-    }
+    forward_echo(ws, |m: &Message| {
+        matches!(m, Message::Text(_) | Message::Binary(_))
+    })
+    .await;
+}
+
+async fn tokio_websockets_echo(stream: TcpStream) {
+    let Ok((_req, ws)) = tokio_websockets::ServerBuilder::new().accept(stream).await else {
+        return;
+    };
+    forward_echo(ws, |m: &tokio_websockets::Message| {
+        m.is_text() || m.is_binary()
+    })
+    .await;
 }
 
 async fn fastwebsockets_echo(mut stream: TcpStream) {
@@ -149,14 +148,13 @@ async fn fastwebsockets_echo(mut stream: TcpStream) {
         let Ok(frame) = ws.read_frame().await else {
             return;
         };
-        match frame.opcode {
-            OpCode::Close => return,
-            OpCode::Text | OpCode::Binary => {
-                if ws.write_frame(frame).await.is_err() {
-                    return;
-                }
-            }
-            _ => {}
+        if matches!(frame.opcode, OpCode::Close) {
+            return;
+        }
+        if matches!(frame.opcode, OpCode::Text | OpCode::Binary)
+            && ws.write_frame(frame).await.is_err()
+        {
+            return;
         }
     }
 }

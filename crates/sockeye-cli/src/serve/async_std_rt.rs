@@ -1,8 +1,7 @@
 //! `sockeye serve --runtime async-std`.
 
-use super::{announce, is_chat, Room};
+use super::{announce, echo, is_chat, Room};
 use async_std::net::{TcpListener, TcpStream};
-use futures_util::{SinkExt, StreamExt};
 use sockeye_async_std::WebSocketStream;
 use sockeye_std::{Decision, Message, ServerOptions};
 use std::sync::Arc;
@@ -42,21 +41,6 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
         async_std::task::spawn(chat_member(ws, room));
     } else {
         async_std::task::spawn(echo(ws));
-    }
-}
-
-async fn echo(mut ws: WebSocketStream<TcpStream>) {
-    while let Some(Ok(message)) = ws.next().await {
-        if message.is_text() || message.is_binary() {
-            if ws.feed(message).await.is_err() {
-                return;
-            }
-            if futures_util::FutureExt::now_or_never(ws.flush()).is_none()
-                && ws.flush().await.is_err()
-            {
-                return;
-            }
-        }
     }
 }
 

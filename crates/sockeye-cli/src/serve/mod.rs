@@ -47,6 +47,41 @@ fn listen_error(addr: &str, e: std::io::Error) -> String {
 }
 
 /// Prints where the server listens.
+/// Echoes every data message of a tokio or async-std WebSocket. Echoes are
+/// queued (`feed`) and written together once no further message is ready,
+/// so the echoes of a burst of small messages share one write. Each
+/// wake-up polls the stream once and, when it has nothing more, flushes in
+/// the same poll (what `StreamExt::forward` does) instead of asking again.
+async fn echo<W>(mut ws: W)
+where
+    W: futures_util::Stream<Item = sockeye_std::Result<Message>>
+        + futures_util::Sink<Message, Error = sockeye_std::Error>
+        + Unpin,
+{
+    use futures_util::{SinkExt, StreamExt};
+    use std::future::poll_fn;
+    use std::task::Poll;
+    loop {
+        let next = poll_fn(|cx| match ws.poll_next_unpin(cx) {
+            Poll::Ready(next) => Poll::Ready(Ok(next)),
+            Poll::Pending => match ws.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) | Poll::Pending => Poll::Pending,
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            },
+        })
+        .await;
+        match next {
+            Ok(Some(Ok(message))) if message.is_text() || message.is_binary() => {
+                if ws.feed(message).await.is_err() {
+                    return;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            _ => return,
+        }
+    }
+}
+
 fn announce(addr: std::net::SocketAddr, runtime: &str) {
     println!("sockeye serve ({runtime}) listening on {addr}");
     println!(

@@ -1,7 +1,6 @@
 //! `sockeye serve --runtime tokio`.
 
-use super::{announce, is_chat, Room};
-use futures_util::{SinkExt, StreamExt};
+use super::{announce, echo, is_chat, Room};
 use sockeye_std::{Decision, Message, ServerOptions};
 use sockeye_tokio::WebSocketStream;
 use std::sync::Arc;
@@ -57,34 +56,6 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
         tokio::spawn(chat_member(ws, room));
     } else {
         tokio::spawn(echo(ws));
-    }
-}
-
-/// Echoes every data message. Echoes are queued (`feed`) and written
-/// together once no further message is ready (what `StreamExt::forward`
-/// does), so the echoes of a burst of small messages share one write
-/// instead of one write each.
-async fn echo(mut ws: WebSocketStream<TcpStream>) {
-    use futures_util::FutureExt;
-    loop {
-        let next = match ws.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                if ws.flush().await.is_err() {
-                    return;
-                }
-                ws.next().await
-            }
-        };
-        match next {
-            Some(Ok(message)) if message.is_text() || message.is_binary() => {
-                if ws.feed(message).await.is_err() {
-                    return;
-                }
-            }
-            Some(Ok(_)) => {}
-            _ => return,
-        }
     }
 }
 
