@@ -46,7 +46,6 @@ fn listen_error(addr: &str, e: std::io::Error) -> String {
     }
 }
 
-/// Prints where the server listens.
 /// Echoes every data message of a tokio or async-std WebSocket. Echoes are
 /// queued (`feed`) and written together once no further message is ready,
 /// so the echoes of a burst of small messages share one write. Each
@@ -82,6 +81,7 @@ where
     }
 }
 
+/// Prints where the server listens.
 fn announce(addr: std::net::SocketAddr, runtime: &str) {
     println!("sockeye serve ({runtime}) listening on {addr}");
     println!(

@@ -135,19 +135,19 @@ mod tests {
     #[test]
     fn ascii_prefix_stops_at_the_block_with_the_first_high_byte() {
         // Around every step of the AVX2 scan (the aligning step from 1 KiB,
-        // 256, 32, then the tail), at
-        // every start alignment: the prefix is ASCII, is all of an ASCII
-        // input when the CPU has AVX2, and otherwise ends less than one
-        // 256-byte step before the first non-ASCII byte.
+        // 256, 32, then the tail), at every start alignment: the prefix is
+        // ASCII, is all of an ASCII input when the CPU has AVX2, and
+        // otherwise ends less than one 256-byte step before the first
+        // non-ASCII byte.
         let lens: &[usize] = if cfg!(miri) {
             &[0, 31, 32, 255, 256, 289, 1100]
         } else {
             &[
                 0, 1, 31, 32, 33, 127, 128, 129, 159, 160, 161, 255, 256, 257, 300, 383, 384, 385,
-                1000, 4099,
+                511, 512, 513, 1000, 1023, 1024, 1025, 1100, 1311, 4099,
             ]
         };
-        let buf: Vec<u8> = (0..4099 + 32).map(|i| b' ' + (i % 95) as u8).collect();
+        let mut buf: Vec<u8> = (0..4099 + 32).map(|i| b' ' + (i % 95) as u8).collect();
         for &len in lens {
             for align in [0, 1, 7, 16, 17, 31] {
                 let ascii = &buf[align..align + len];
@@ -159,10 +159,12 @@ mod tests {
                 }
                 let step = if cfg!(miri) { 37 } else { 1 };
                 for at in (0..len).step_by(step).chain(len.checked_sub(1)) {
-                    // The same start address as `ascii`, one byte changed.
-                    let mut owned = buf.clone();
-                    owned[align + at] = 0x80 | (at as u8);
-                    let n = ascii_prefix(&owned[align..align + len]);
+                    // The same start address as `ascii`, one byte changed
+                    // (and restored after).
+                    let saved = buf[align + at];
+                    buf[align + at] = 0x80 | (at as u8);
+                    let n = ascii_prefix(&buf[align..align + len]);
+                    buf[align + at] = saved;
                     assert!(n <= at, "len {len}, align {align}, high byte at {at}: {n}");
                     if vector_scan() {
                         assert!(

@@ -85,12 +85,14 @@ fn incomplete_tail(input: &[u8]) -> usize {
 /// Whether `bytes` is valid UTF-8 (complete sequences only).
 ///
 /// All-ASCII input, the usual text message, is decided by an ASCII scan:
-/// the standard library's `is_ascii` up to 256 bytes, an
-/// AVX2 kernel above that when the CPU has it. Whatever follows the ASCII
-/// prefix goes to the full validator: with the `std` feature on x86_64
-/// simdutf8's AVX2 or SSE4.2 one, chosen at run time; on aarch64 its NEON
-/// one; elsewhere, without `std` (unless the target enables AVX2 or SSE4.2
-/// at compile time) or under miri, the standard library's.
+/// the standard library's `is_ascii` up to 256 bytes, an AVX2 kernel above
+/// that when the CPU has it. Whatever follows the ASCII prefix goes to the
+/// full validator: under 32 bytes a table-driven automaton, under 64 bytes
+/// simdutf8 on a zero-padded 64-byte block, otherwise simdutf8 itself (with
+/// the `std` feature on x86_64 its AVX2 or SSE4.2 code, chosen at run time;
+/// on aarch64 its NEON code; elsewhere, without `std` unless the target
+/// enables AVX2 or SSE4.2 at compile time, or under miri, the standard
+/// library's validator).
 #[inline]
 pub fn validate(bytes: &[u8]) -> bool {
     // The prefix ends on a code point boundary (an ASCII byte precedes it),
@@ -176,9 +178,9 @@ impl Validator {
     /// so far cannot be the beginning of valid UTF-8. Bytes already fed are
     /// never looked at again.
     ///
-    /// The bulk of each piece goes through the SIMD validator of
-    /// [`validate`] in one pass; only a code point split by the end of the
-    /// piece (at most 3 bytes) is kept and finished with the next piece.
+    /// The bulk of each piece goes through the validators of [`validate`]
+    /// in one pass; only a code point split by the end of the piece (at
+    /// most 3 bytes) is kept and finished with the next piece.
     #[inline]
     pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
         if self.partial_len == 0 {
@@ -190,8 +192,7 @@ impl Validator {
                 return Ok(());
             }
             input = &input[ascii..];
-        }
-        if self.partial_len > 0 {
+        } else {
             let have = usize::from(self.partial_len);
             let need = sequence_len(self.partial[0]);
             let take = (need - have).min(input.len());
