@@ -65,6 +65,10 @@ trap 'exit 130' INT TERM
 
 say() { printf '[bench-peers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# The source the binaries are built from, recorded now: edits made while
+# the benchmark runs do not change what it measures.
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
+DIRTY="$(git -C "$ROOT" status --porcelain -- crates | wc -l)"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     say "building sockeye (release) into $SOCKEYE_TARGET"
     (cd "$ROOT" && CARGO_TARGET_DIR="$SOCKEYE_TARGET" cargo build --release --quiet -p sockeye-cli)
@@ -203,8 +207,8 @@ meta = {
     "node": sh("node --version"),
     "ws": sh("node -p \"require('ws/package.json').version\""),
     "bufferutil": sh("node -p \"require('bufferutil/package.json').version\""),
-    "sockeye_commit": sh("git -C '$ROOT' rev-parse --short HEAD"),
-    "sockeye_dirty": sh("git -C '$ROOT' status --porcelain -- crates | wc -l") != "0",
+    "sockeye_commit": "$COMMIT",
+    "sockeye_dirty": "$DIRTY" != "0",
     "command": "just bench-peers (bash benches/e2e/run.sh)",
     "env": {"ROUNDS": "$ROUNDS", "WARMUP": "$WARMUP", "DURATION": "$DURATION", "IDLE_CONNS": "$IDLE_CONNS", "NICE": "$NICE"},
 }
