@@ -45,9 +45,9 @@ impl core::error::Error for Utf8Error {}
 /// [`finish`](Self::finish) at the end of the message.
 #[derive(Clone, Debug, Default)]
 pub struct Validator {
-    /// Bytes of an incomplete code point carried from the previous piece.
-    partial: [u8; 4],
-    partial_len: u8,
+    /// Where the previous piece left off: between code points, or inside
+    /// one it cut (the automaton of [`dfa`] carries which bytes it owes).
+    state: dfa::State,
 }
 
 /// The length of the sequence a lead byte starts, or 0 if it cannot lead.
@@ -168,22 +168,11 @@ fn validate_padded(bytes: &[u8]) -> bool {
     validate_simd(&block)
 }
 
-/// Checks a prefix of one code point: `Ok(true)` when complete and valid,
-/// `Ok(false)` when a valid but incomplete prefix, `Err` when invalid.
-fn check_prefix(bytes: &[u8]) -> Result<bool, Utf8Error> {
-    match core::str::from_utf8(bytes) {
-        Ok(_) => Ok(true),
-        Err(e) if e.error_len().is_none() && e.valid_up_to() == 0 => Ok(false),
-        Err(_) => Err(Utf8Error { truncated: false }),
-    }
-}
-
 impl Validator {
     /// Creates a validator at the start of a message.
     pub const fn new() -> Self {
         Validator {
-            partial: [0; 4],
-            partial_len: 0,
+            state: dfa::State::START,
         }
     }
 
@@ -192,11 +181,13 @@ impl Validator {
     /// never looked at again.
     ///
     /// The bulk of each piece goes through the validators of [`validate`]
-    /// in one pass; only a code point split by the end of the piece (at
-    /// most 3 bytes) is kept and finished with the next piece.
+    /// in one pass; a code point split by the end of a piece (at most 3
+    /// bytes) goes through the automaton of the shortest text, whose state
+    /// is carried to the next piece.
     #[inline]
     pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
-        if self.partial_len == 0 {
+        const INVALID: Utf8Error = Utf8Error { truncated: false };
+        if self.state.is_start() {
             // The common text message is all ASCII: no code point to
             // finish, none split at the end, nothing for the full validator
             // to do. Otherwise the ASCII prefix needs no second look.
@@ -206,34 +197,28 @@ impl Validator {
             }
             input = &input[ascii..];
         } else {
-            let have = usize::from(self.partial_len);
-            let need = sequence_len(self.partial[0]);
-            let take = (need - have).min(input.len());
-            self.partial[have..have + take].copy_from_slice(&input[..take]);
-            let len = have + take;
-            input = &input[take..];
-            if check_prefix(&self.partial[..len])? {
-                self.partial_len = 0;
-            } else {
-                // Still incomplete: `input` is exhausted.
-                self.partial_len = len as u8;
-                return Ok(());
+            // Finish the code point the previous piece cut: at most three
+            // more bytes.
+            let mut used = 0;
+            while !self.state.is_start() {
+                let Some(&byte) = input.get(used) else {
+                    // Still incomplete: `input` is exhausted.
+                    return Ok(());
+                };
+                self.state = self.state.step(byte).ok_or(INVALID)?;
+                used += 1;
             }
+            input = &input[used..];
         }
         let (body, tail) = input.split_at(incomplete_tail(input));
         if !validate_full(body) {
-            return Err(Utf8Error { truncated: false });
+            return Err(INVALID);
         }
         if !tail.is_empty() {
             // A prefix of a code point ends the input: it must be a valid
-            // one (fail fast on e.g. `ED A0`, a surrogate), then keep it.
-            if check_prefix(tail)? {
-                // `incomplete_tail` only splits off sequences shorter than
-                // their lead byte announces.
-                return Err(Utf8Error { truncated: false });
-            }
-            self.partial[..tail.len()].copy_from_slice(tail);
-            self.partial_len = tail.len() as u8;
+            // one (fail fast on e.g. `ED A0`, a surrogate); its state is
+            // kept.
+            self.state = dfa::State::START.run(tail).ok_or(INVALID)?;
         }
         Ok(())
     }
@@ -241,8 +226,8 @@ impl Validator {
     /// Ends the message: an incomplete trailing sequence is an error.
     /// Resets the validator for the next message.
     pub fn finish(&mut self) -> Result<(), Utf8Error> {
-        let truncated = self.partial_len > 0;
-        self.partial_len = 0;
+        let truncated = !self.state.is_start();
+        self.state = dfa::State::START;
         if truncated {
             Err(Utf8Error { truncated: true })
         } else {
@@ -252,7 +237,7 @@ impl Validator {
 
     /// Whether the bytes fed so far end inside a code point.
     pub fn is_incomplete(&self) -> bool {
-        self.partial_len > 0
+        !self.state.is_start()
     }
 }
 
