@@ -41,14 +41,15 @@ pub(super) fn is_ascii_short(input: &[u8]) -> bool {
         // SAFETY: SSE2 is part of every x86_64 CPU (the target's baseline).
         return unsafe { x86::is_ascii_sse2(input) };
     }
+    // (Longer input here only on other architectures.)
+    if input.len() > 16 {
+        return input.is_ascii();
+    }
     // The first and the last 8 (or 4) bytes, overlapping when shorter
     // than twice that.
     const HIGH: u64 = 0x8080_8080_8080_8080;
     if let (Some(first), Some(last)) = (input.first_chunk::<8>(), input.last_chunk::<8>()) {
-        if input.len() <= 16 {
-            return (u64::from_ne_bytes(*first) | u64::from_ne_bytes(*last)) & HIGH == 0;
-        }
-        return input.is_ascii();
+        return (u64::from_ne_bytes(*first) | u64::from_ne_bytes(*last)) & HIGH == 0;
     }
     if let (Some(first), Some(last)) = (input.first_chunk::<4>(), input.last_chunk::<4>()) {
         return (u32::from_ne_bytes(*first) | u32::from_ne_bytes(*last)) & HIGH as u32 == 0;

@@ -90,8 +90,15 @@ pub(super) fn validate(bytes: &[u8]) -> bool {
 
 /// Where the automaton stands between two pieces of a message: between
 /// sequences, or inside one that the end of a piece cut.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct State(u8);
+
+impl Default for State {
+    /// [`State::START`], whatever shift amount the start state has.
+    fn default() -> Self {
+        Self::START
+    }
+}
 
 impl State {
     /// Between sequences: the start of a message, or after a whole one.
