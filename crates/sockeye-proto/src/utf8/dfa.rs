@@ -11,6 +11,8 @@
 //! than its 64-byte block to the standard library, whose validator takes
 //! about twice that on text that is not ASCII.
 
+use super::Prefix;
+
 /// The states, as indices; a state's shift amount is 6 times its index.
 const ACCEPT: u64 = 0;
 const REJECT: u64 = 1;
@@ -78,14 +80,20 @@ fn after(shift: u64, byte: u8) -> u64 {
     ROWS[usize::from(byte)].wrapping_shr(shift as u32)
 }
 
-/// Whether `bytes` is valid UTF-8 made of complete sequences. Meant for
-/// short input (it goes a byte at a time); the caller has already looked
-/// for the all-ASCII case.
-pub(super) fn validate(bytes: &[u8]) -> bool {
+/// Whether `bytes` is valid UTF-8, a valid beginning its end cuts inside a
+/// code point, or neither. Meant for short input (it goes a byte at a
+/// time, and reads to the end even after an error: the rejecting state
+/// keeps rejecting); the caller has already looked for the all-ASCII case.
+pub(super) fn prefix(bytes: &[u8]) -> Prefix {
     let shift = bytes
         .iter()
-        .fold(6 * ACCEPT, |shift, &byte| after(shift, byte));
-    shift & 63 == 6 * ACCEPT
+        .fold(6 * ACCEPT, |shift, &byte| after(shift, byte))
+        & 63;
+    match shift {
+        s if s == 6 * ACCEPT => Prefix::Complete,
+        s if s == 6 * REJECT => Prefix::Invalid,
+        _ => Prefix::Incomplete,
+    }
 }
 
 /// Where the automaton stands between two pieces of a message: between
@@ -135,8 +143,9 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
 
-    fn core_ok(bytes: &[u8]) -> bool {
-        core::str::from_utf8(bytes).is_ok()
+    /// The verdict of [`prefix`], from the standard library's validator.
+    fn core(bytes: &[u8]) -> Prefix {
+        Prefix::of_core(bytes)
     }
 
     #[test]
@@ -145,9 +154,9 @@ mod tests {
         // natively only; miri samples the second and third bytes).
         let step = if cfg!(miri) { 17 } else { 1 };
         for a in 0..=255u8 {
-            assert_eq!(validate(&[a]), core_ok(&[a]), "{a:x}");
+            assert_eq!(prefix(&[a]), core(&[a]), "{a:x}");
             for b in (0..=255u8).step_by(step) {
-                assert_eq!(validate(&[a, b]), core_ok(&[a, b]), "{a:x} {b:x}");
+                assert_eq!(prefix(&[a, b]), core(&[a, b]), "{a:x} {b:x}");
             }
         }
         let leads: Vec<u8> = if cfg!(miri) {
@@ -159,7 +168,7 @@ mod tests {
             for b in (0..=255u8).step_by(step) {
                 for c in (0..=255u8).step_by(step) {
                     let s = [a, b, c];
-                    assert_eq!(validate(&s), core_ok(&s), "{s:x?}");
+                    assert_eq!(prefix(&s), core(&s), "{s:x?}");
                 }
             }
         }
@@ -175,9 +184,9 @@ mod tests {
                 for c in edges {
                     for d in edges {
                         let s = [a, b, c, d];
-                        assert_eq!(validate(&s), core_ok(&s), "{s:x?}");
+                        assert_eq!(prefix(&s), core(&s), "{s:x?}");
                         let t = [b'x', a, b, c, d, b'y'];
-                        assert_eq!(validate(&t), core_ok(&t), "{t:x?}");
+                        assert_eq!(prefix(&t), core(&t), "{t:x?}");
                     }
                 }
             }
@@ -185,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn state_carried_across_every_cut_agrees_with_validate() {
+    fn state_carried_across_every_cut_agrees_with_prefix() {
         // A sequence of up to four bytes cut at every point: running the
         // two parts one after the other ends where running the whole does.
         // Safe code: under miri only a sample.
@@ -208,11 +217,12 @@ mod tests {
                         let s = [a, b, c, d];
                         for len in 1..=4 {
                             let whole = State::START.run(&s[..len]);
-                            assert_eq!(
-                                whole.is_some_and(State::is_start),
-                                validate(&s[..len]),
-                                "{s:x?}"
-                            );
+                            let expected = match whole {
+                                None => Prefix::Invalid,
+                                Some(st) if st.is_start() => Prefix::Complete,
+                                Some(_) => Prefix::Incomplete,
+                            };
+                            assert_eq!(prefix(&s[..len]), expected, "{s:x?}");
                             for cut in 0..=len {
                                 let parts = State::START
                                     .run(&s[..cut])
@@ -229,9 +239,9 @@ mod tests {
     #[test]
     fn real_text_and_truncations() {
         let text = "κόσμε, 中文, 𝄞 and é — ok".as_bytes();
-        assert!(validate(text));
+        assert_eq!(prefix(text), Prefix::Complete);
         for cut in 0..text.len() {
-            assert_eq!(validate(&text[..cut]), core_ok(&text[..cut]), "cut {cut}");
+            assert_eq!(prefix(&text[..cut]), core(&text[..cut]), "cut {cut}");
         }
     }
 }

@@ -25,6 +25,7 @@ pub(super) use x86::validate_avx2;
 pub(super) const MIN_LEN: usize = 35;
 
 mod x86 {
+    use super::super::Prefix;
     use core::arch::x86_64::*;
 
     // The error kinds, one bit each, as the tables below name them. A pair
@@ -219,20 +220,25 @@ mod x86 {
         _mm256_subs_epu8(last, load32(&LAST_MAX))
     }
 
-    /// Whether `input` (at least [`super::MIN_LEN`] bytes) is valid UTF-8.
+    /// Whether `input` (at least [`super::MIN_LEN`] bytes) is valid UTF-8,
+    /// and if not, whether it is a valid beginning that its end cuts inside
+    /// a code point ([`Prefix::Incomplete`]).
     ///
     /// The first 32 bytes are checked with NUL as the bytes before them;
     /// every later vector loads its three "bytes before" vectors from the
     /// input itself. The loop takes 64 bytes a step and skips the table
     /// lookups for a step that is all ASCII (then only a sequence cut off
     /// by its start can be wrong). The last 1-31 bytes are checked as the
-    /// last 32.
+    /// last 32. Every byte is checked against the bytes before it, so with
+    /// no error found, only bytes the input lacks can be wrong: a lead byte
+    /// near the end announcing more than follow it, or a last byte that can
+    /// lead nothing.
     ///
     /// # Safety
     ///
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    pub(in crate::utf8) unsafe fn validate_avx2(input: &[u8]) -> bool {
+    pub(in crate::utf8) unsafe fn validate_avx2(input: &[u8]) -> Prefix {
         let len = input.len();
         debug_assert!(len >= super::MIN_LEN);
         let ptr = input.as_ptr();
@@ -281,13 +287,28 @@ mod x86 {
             error = _mm256_or_si256(error, check(len - 32));
         }
         // `len >= 32`.
-        error = _mm256_or_si256(error, ends_incomplete(loadu(len - 32)));
-        _mm256_testz_si256(error, error) == 1
+        let cut = ends_incomplete(loadu(len - 32));
+        if _mm256_testz_si256(error, error) == 0 {
+            Prefix::Invalid
+        } else if _mm256_testz_si256(cut, cut) == 0 {
+            // The one byte no check above sees wrong is a last byte that
+            // leads nothing (`C0`, `C1`, `F5..FF`, wrong before any next
+            // byte): every other lead byte among the last three has been
+            // checked against the bytes after it.
+            if matches!(input[len - 1], 0xC0 | 0xC1 | 0xF5..=0xFF) {
+                Prefix::Invalid
+            } else {
+                Prefix::Incomplete
+            }
+        } else {
+            Prefix::Complete
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Prefix;
     use super::*;
     use alloc::vec::Vec;
 
@@ -320,7 +341,8 @@ mod tests {
 
     /// Places `seq` at every seam of ASCII text of every length in [`LENS`]
     /// (cut off where it runs past the end) and checks the kernel's verdict
-    /// against the standard library's.
+    /// against the standard library's (including whether an invalid input
+    /// is only cut short).
     fn check_at_every_seam(seq: &[u8], buf: &mut Vec<u8>) {
         // Under miri (about a thousand times slower) the two lengths that
         // between them take every path but the 32-byte step.
@@ -333,11 +355,7 @@ mod tests {
                 buf[at..at + n].copy_from_slice(&seq[..n]);
                 // SAFETY: the callers return early without AVX2.
                 let got = unsafe { validate_avx2(buf) };
-                assert_eq!(
-                    got,
-                    core::str::from_utf8(buf).is_ok(),
-                    "{seq:x?} at {at} of {len}"
-                );
+                assert_eq!(got, Prefix::of_core(buf), "{seq:x?} at {at} of {len}");
             }
         }
     }
@@ -436,7 +454,7 @@ mod tests {
                 let window = &text[start..end];
                 // SAFETY: AVX2 was detected above.
                 let got = unsafe { validate_avx2(window) };
-                assert_eq!(got, core::str::from_utf8(window).is_ok(), "{start}..{end}");
+                assert_eq!(got, Prefix::of_core(window), "{start}..{end}");
             }
         }
     }

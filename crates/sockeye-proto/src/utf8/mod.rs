@@ -113,17 +113,78 @@ pub fn validate(bytes: &[u8]) -> bool {
 #[inline]
 fn validate_full(bytes: &[u8]) -> bool {
     if bytes.len() < PAD_FROM {
-        return dfa::validate(bytes);
+        return dfa::prefix(bytes) == Prefix::Complete;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= lookup::MIN_LEN && crate::mask::has_avx2() {
+        // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
+        return unsafe { lookup::validate_avx2(bytes) } == Prefix::Complete;
+    }
+    validate_without_lookup(bytes)
+}
+
+/// The validators of [`validate_full`] other than the DFA and the AVX2
+/// kernel: simdutf8, directly or on a padded block.
+#[inline]
+fn validate_without_lookup(bytes: &[u8]) -> bool {
+    if bytes.len() < SIMD_BLOCK {
+        return validate_padded(bytes);
+    }
+    validate_simd(bytes)
+}
+
+/// What a piece of text starting on a code point boundary is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prefix {
+    /// Valid UTF-8, ending on a code point boundary.
+    Complete,
+    /// Valid UTF-8 but for its end, which cuts a code point: the next piece
+    /// may complete it.
+    Incomplete,
+    /// Not the beginning of any valid UTF-8.
+    Invalid,
+}
+
+#[cfg(test)]
+impl Prefix {
+    /// The standard library's verdict in these terms: an error that is
+    /// only the end of the input is a cut code point.
+    fn of_core(bytes: &[u8]) -> Prefix {
+        match core::str::from_utf8(bytes) {
+            Ok(_) => Prefix::Complete,
+            Err(e) if e.error_len().is_none() => Prefix::Incomplete,
+            Err(_) => Prefix::Invalid,
+        }
+    }
+}
+
+/// Classifies `bytes`, which start on a code point boundary, with the
+/// validator [`validate_full`] would pick. The DFA and the AVX2 kernel
+/// tell a cut code point from an error in the same pass; the simdutf8
+/// paths are given the input without its incomplete tail.
+#[inline]
+fn prefix(bytes: &[u8]) -> Prefix {
+    if bytes.len() < PAD_FROM {
+        return dfa::prefix(bytes);
     }
     #[cfg(target_arch = "x86_64")]
     if bytes.len() >= lookup::MIN_LEN && crate::mask::has_avx2() {
         // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
         return unsafe { lookup::validate_avx2(bytes) };
     }
-    if bytes.len() < SIMD_BLOCK {
-        return validate_padded(bytes);
+    prefix_without_lookup(bytes)
+}
+
+/// [`prefix`] by simdutf8 (on a padded block under 64 bytes): the input
+/// without its incomplete tail, if any, must be valid.
+#[inline]
+fn prefix_without_lookup(bytes: &[u8]) -> Prefix {
+    let (body, tail) = bytes.split_at(incomplete_tail(bytes));
+    match (validate_without_lookup(body), tail.is_empty()) {
+        (false, _) => Prefix::Invalid,
+        (true, true) => Prefix::Complete,
+        (true, false) => Prefix::Incomplete,
     }
-    validate_simd(bytes)
 }
 
 /// simdutf8 with runtime-detected SIMD.
@@ -148,7 +209,7 @@ fn validate_simd(bytes: &[u8]) -> bool {
 /// against 7.5 ns for a full 64-byte block through the vector code.
 const SIMD_BLOCK: usize = 64;
 
-/// Text shorter than [`SIMD_BLOCK`] is validated by [`dfa::validate`]
+/// Text shorter than [`SIMD_BLOCK`] is validated by [`dfa::prefix`]
 /// below this length (about 0.45 ns a byte) and as a zero-padded block
 /// ([`validate_padded`], a flat 14-22 ns: the copy's stores stall the
 /// vector loads that read them back) from it on. A whole message of mixed
@@ -180,46 +241,58 @@ impl Validator {
     /// so far cannot be the beginning of valid UTF-8. Bytes already fed are
     /// never looked at again.
     ///
-    /// The bulk of each piece goes through the validators of [`validate`]
-    /// in one pass; a code point split by the end of a piece (at most 3
-    /// bytes) goes through the automaton of the shortest text, whose state
-    /// is carried to the next piece.
+    /// Each piece goes through the validators of [`validate`] in one pass,
+    /// which also tell whether its end cuts a code point; the cut code point
+    /// (at most 3 bytes) is then run through the automaton of the shortest
+    /// text, whose state is carried to the next piece.
     #[inline]
     pub fn feed(&mut self, mut input: &[u8]) -> Result<(), Utf8Error> {
-        const INVALID: Utf8Error = Utf8Error { truncated: false };
-        if self.state.is_start() {
-            // The common text message is all ASCII: no code point to
-            // finish, none split at the end, nothing for the full validator
-            // to do. Otherwise the ASCII prefix needs no second look.
-            let ascii = ascii_len(input);
-            if ascii == input.len() {
-                return Ok(());
-            }
-            input = &input[ascii..];
-        } else {
-            // Finish the code point the previous piece cut: at most three
-            // more bytes.
-            let mut used = 0;
-            while !self.state.is_start() {
-                let Some(&byte) = input.get(used) else {
-                    // Still incomplete: `input` is exhausted.
-                    return Ok(());
-                };
-                self.state = self.state.step(byte).ok_or(INVALID)?;
-                used += 1;
-            }
-            input = &input[used..];
+        if !self.state.is_start() {
+            input = self.finish_cut(input)?;
         }
-        let (body, tail) = input.split_at(incomplete_tail(input));
-        if !validate_full(body) {
-            return Err(INVALID);
+        // The common text message is all ASCII: no code point to finish,
+        // none split at the end, nothing for the full validator to do.
+        // Otherwise the ASCII prefix needs no second look.
+        let ascii = ascii_len(input);
+        if ascii == input.len() {
+            return Ok(());
         }
-        if !tail.is_empty() {
-            // A prefix of a code point ends the input: it must be a valid
-            // one (fail fast on e.g. `ED A0`, a surrogate); its state is
-            // kept.
-            self.state = dfa::State::START.run(tail).ok_or(INVALID)?;
+        match prefix(&input[ascii..]) {
+            Prefix::Complete => Ok(()),
+            Prefix::Invalid => Err(Self::INVALID),
+            Prefix::Incomplete => self.carry(input),
         }
+    }
+
+    /// The error of a byte that cannot stand where it does.
+    const INVALID: Utf8Error = Utf8Error { truncated: false };
+
+    /// Finishes the code point the previous piece cut with the first (at
+    /// most three) bytes of `input`, and returns the rest: empty, with the
+    /// code point still unfinished, if `input` is too short to finish it.
+    /// Out of line: the common message is one piece.
+    #[cold]
+    #[inline(never)]
+    fn finish_cut<'a>(&mut self, input: &'a [u8]) -> Result<&'a [u8], Utf8Error> {
+        let mut used = 0;
+        while !self.state.is_start() {
+            let Some(&byte) = input.get(used) else {
+                // Still incomplete: `input` is exhausted.
+                return Ok(&[]);
+            };
+            self.state = self.state.step(byte).ok_or(Self::INVALID)?;
+            used += 1;
+        }
+        Ok(&input[used..])
+    }
+
+    /// Keeps the state of the code point cut by the end of `input`, a
+    /// piece found valid but for that. Out of line for the same reason.
+    #[cold]
+    #[inline(never)]
+    fn carry(&mut self, input: &[u8]) -> Result<(), Utf8Error> {
+        let tail = &input[incomplete_tail(input)..];
+        self.state = dfa::State::START.run(tail).ok_or(Self::INVALID)?;
         Ok(())
     }
 
@@ -508,6 +581,24 @@ mod tests {
                         "{data:x?}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_of_every_window_agrees_with_core() {
+        // Windows of mixed text that start and end anywhere: inside a code
+        // point (invalid at the start, cut at the end) or between two. Both
+        // the validator `prefix` picks on this CPU and the simdutf8 one it
+        // falls back to elsewhere must tell a cut code point from an error.
+        let text = long_mixed_text().repeat(3);
+        let step = if cfg!(miri) { 23 } else { 1 };
+        for start in (0..24).step_by(step) {
+            for len in (0..=200).step_by(step) {
+                let window = &text[start..start + len];
+                let expected = Prefix::of_core(window);
+                assert_eq!(prefix(window), expected, "{start}+{len}");
+                assert_eq!(prefix_without_lookup(window), expected, "{start}+{len}");
             }
         }
     }
