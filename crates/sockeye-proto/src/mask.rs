@@ -564,6 +564,15 @@ mod tests {
             .any(|k| k.is_available() && k.name().is_empty()));
     }
 
+    /// On aarch64 (run under qemu by `ci/cross.sh`) the tests above must
+    /// reach the NEON kernel, and the dispatching entry point must pick it.
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn neon_kernel_is_tested_and_picked_on_aarch64() {
+        assert!(kernels().contains(&Kernel::Neon));
+        assert_eq!(detect::best(), Kernel::Neon);
+    }
+
     #[test]
     fn unavailable_kernel_leaves_buffer_alone() {
         for kernel in Kernel::ALL.into_iter().filter(|k| !k.is_available()) {
