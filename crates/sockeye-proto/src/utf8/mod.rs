@@ -112,15 +112,29 @@ pub fn validate(bytes: &[u8]) -> bool {
 /// The full validator behind [`validate`], without the ASCII shortcut.
 #[inline]
 fn validate_full(bytes: &[u8]) -> bool {
+    let whole = |bytes: &[u8]| match validate_without_lookup(bytes) {
+        true => Prefix::Complete,
+        false => Prefix::Invalid,
+    };
+    classify(bytes, whole) == Prefix::Complete
+}
+
+/// Picks the validator for `bytes` (which start on a code point boundary)
+/// by length and CPU: under [`PAD_FROM`] bytes the DFA, from
+/// [`lookup::MIN_LEN`] with AVX2 the lookup kernel, otherwise `fallback`
+/// (simdutf8, see [`validate_without_lookup`]). The first two tell a cut
+/// code point from an error in the same pass.
+#[inline(always)]
+fn classify(bytes: &[u8], fallback: impl FnOnce(&[u8]) -> Prefix) -> Prefix {
     if bytes.len() < PAD_FROM {
-        return dfa::prefix(bytes) == Prefix::Complete;
+        return dfa::prefix(bytes);
     }
     #[cfg(target_arch = "x86_64")]
     if bytes.len() >= lookup::MIN_LEN && crate::mask::has_avx2() {
         // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
-        return unsafe { lookup::validate_avx2(bytes) } == Prefix::Complete;
+        return unsafe { lookup::validate_avx2(bytes) };
     }
-    validate_without_lookup(bytes)
+    fallback(bytes)
 }
 
 /// The validators of [`validate_full`] other than the DFA and the AVX2
@@ -159,20 +173,11 @@ impl Prefix {
 }
 
 /// Classifies `bytes`, which start on a code point boundary, with the
-/// validator [`validate_full`] would pick. The DFA and the AVX2 kernel
-/// tell a cut code point from an error in the same pass; the simdutf8
-/// paths are given the input without its incomplete tail.
+/// validator [`validate_full`] would pick; the simdutf8 paths are given
+/// the input without its incomplete tail.
 #[inline]
 fn prefix(bytes: &[u8]) -> Prefix {
-    if bytes.len() < PAD_FROM {
-        return dfa::prefix(bytes);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if bytes.len() >= lookup::MIN_LEN && crate::mask::has_avx2() {
-        // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
-        return unsafe { lookup::validate_avx2(bytes) };
-    }
-    prefix_without_lookup(bytes)
+    classify(bytes, prefix_without_lookup)
 }
 
 /// [`prefix`] by simdutf8 (on a padded block under 64 bytes): the input
