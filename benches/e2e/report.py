@@ -69,6 +69,19 @@ def collect(raw_dir, out):
         "median": statistics.median(loads) if loads else 0,
         "max": max(loads, default=0),
     }
+    steals = [c["steal"] for c in cells if "steal" in c]
+    if steals:
+        warn = meta.get("steal_warn", 5)
+        meta["steal_per_cell"] = {
+            "min": min(steals),
+            "median": round(statistics.median(steals), 1),
+            "max": max(steals),
+            "above_warn": [
+                f"round {c['round']} {c['scenario']} {c['server']} ({c['steal']}%)"
+                for c in cells
+                if c.get("steal", 0) > warn
+            ],
+        }
     result = {
         "meta": meta,
         "scenarios": [
@@ -81,6 +94,24 @@ def collect(raw_dir, out):
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
+
+
+def steal_note(meta):
+    """The report's sentence on CPU steal, for runs that measured it."""
+    spc = meta.get("steal_per_cell")
+    if not spc:
+        return ""
+    above = spc["above_warn"]
+    return (
+        f"CPU steal (time the hypervisor gave these cores to other guests, from `/proc/stat`): "
+        f"{meta.get('steal_before', '?')}% in the 2 s before the run; across the cells min {spc['min']}%, "
+        f"median {spc['median']}%, max {spc['max']}%; "
+        + (
+            f"{len(above)} cell(s) above {meta.get('steal_warn', 5)}%: {', '.join(above)}. "
+            if above
+            else f"no cell above {meta.get('steal_warn', 5)}%. "
+        )
+    )
 
 
 def best_peer(row, metric, lower_is_better=False):
@@ -289,6 +320,7 @@ def markdown(results):
         "(the benchmark's own processes count too: the server, the load generator, and sockeye-std's "
         "thread per connection, 100 in the 100-connection cells; on 2 CPUs a load well above that means "
         "other work shared the cores). "
+        + steal_note(meta)
         + (f"Server and load generator ran at nice {meta.get('nice')}. " if meta.get("nice") else "")
         + "Where *server CPU busy* and *loadgen CPU busy* are both well below 100%, neither side was CPU-bound: "
         "the cell measured wake-up latency under that load more than the server, so compare CPU per message there. "

@@ -15,7 +15,9 @@
 # (10000), SERVERS and SCENARIOS (space-separated subsets), SERVER_CPU (0),
 # LOADGEN_CPU (1), BASE_PORT (20000), NICE (0; e.g. -10 as root to shield
 # the measured processes from concurrent builds), SKIP_BUILD=1, NO_REPORT=1,
-# NOISE_NOTE (what else ran meanwhile, for the report).
+# NOISE_NOTE (what else ran meanwhile, for the report), STEAL_WARN (5: the
+# percentage of CPU steal, measured before the run and in every cell, above
+# which the run warns that the hypervisor is giving these cores to others).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -47,6 +49,20 @@ E2E_TARGET="${E2E_TARGET_DIR:-$HOME/.cache/sockeye-e2e-target}"
 SOCKEYE="$SOCKEYE_TARGET/release/sockeye"
 PEER="$E2E_TARGET/release/peer-server"
 LOADGEN="$E2E_TARGET/release/loadgen"
+
+STEAL_WARN="${STEAL_WARN:-5}"
+
+# The jiffies the hypervisor stole from this machine's CPUs, and all
+# jiffies, from the `cpu` line of /proc/stat (user nice system idle iowait
+# irq softirq steal; guest time is already counted in user and nice).
+cpu_jiffies() { awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat; }
+# The percentage of CPU time stolen between two cpu_jiffies readings.
+steal_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2];
+        printf "%.1f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }'
+}
+# Whether a steal percentage is above STEAL_WARN.
+steal_high() { awk -v s="$1" -v w="$STEAL_WARN" 'BEGIN { exit !(s > w) }'; }
 
 # Every process this script starts is recorded here and killed on exit.
 PIDS=()
@@ -138,6 +154,11 @@ read -r -a server_list <<<"$SERVERS"
 n_servers=${#server_list[@]}
 started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+j0="$(cpu_jiffies)"; sleep 2; steal_before="$(steal_pct "$j0" "$(cpu_jiffies)")"
+say "CPU steal in the 2 s before the run: $steal_before%"
+if steal_high "$steal_before"; then
+    say "WARNING: the hypervisor is running other guests on these cores; single cells will spread widely"
+fi
 t_start=$(date +%s)
 cell_limit=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", w + d + 30 }')
 
@@ -150,15 +171,18 @@ for round in $(seq 1 "$ROUNDS"); do
             PORT=$((PORT + 1))
             load="$(cut -d' ' -f1 /proc/loadavg)"
             start_server "$server" "$PORT"
+            j0="$(cpu_jiffies)"
             if out="$(loadgen "$cell_limit" --port "$PORT" --conns "$conns" --size "$size" \
                 --inflight "$inflight" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PID")"; then
-                printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"result":%s}\n' \
-                    "$round" "$scenario" "$server" "$load" "$out" >>"$CELLS"
-                say "round $round $scenario $server: $(echo "$out" | sed -E 's/.*"msgs_per_s":([0-9.]+).*"server_cpu_us_per_msg":([0-9.a-zN]+).*/\1 msg\/s, \2 us CPU\/msg/')"
+                steal="$(steal_pct "$j0" "$(cpu_jiffies)")"
+                printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"steal":%s,"result":%s}\n' \
+                    "$round" "$scenario" "$server" "$load" "$steal" "$out" >>"$CELLS"
+                say "round $round $scenario $server: $(echo "$out" | sed -E 's/.*"msgs_per_s":([0-9.]+).*"server_cpu_us_per_msg":([0-9.a-zN]+).*/\1 msg\/s, \2 us CPU\/msg/'), steal $steal%$(steal_high "$steal" && echo " (HIGH)")"
             else
+                steal="$(steal_pct "$j0" "$(cpu_jiffies)")"
                 say "round $round $scenario $server: FAILED"
-                printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"result":null}\n' \
-                    "$round" "$scenario" "$server" "$load" >>"$CELLS"
+                printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"steal":%s,"result":null}\n' \
+                    "$round" "$scenario" "$server" "$load" "$steal" >>"$CELLS"
             fi
             stop_server
         done
@@ -197,6 +221,7 @@ meta = {
     "idle_conns": $IDLE_CONNS,
     "server_cpu": $SERVER_CPU, "loadgen_cpu": $LOADGEN_CPU, "nice": $NICE,
     "loadavg_before": "$load_before", "loadavg_after": "$load_after",
+    "steal_before": $steal_before, "steal_warn": $STEAL_WARN,
     "noise_note": """${NOISE_NOTE:-}""",
     "nproc": sh("nproc"),
     "cpu_model": sh("lscpu | sed -n 's/^Model name: *//p'"),
