@@ -222,7 +222,7 @@ mod x86 {
 
     /// Whether `input` (at least [`super::MIN_LEN`] bytes) is valid UTF-8,
     /// and if not, whether it is a valid beginning that its end cuts inside
-    /// a code point ([`Prefix::Incomplete`]).
+    /// a code point ([`Prefix::Incomplete`], with the automaton's state).
     ///
     /// The first 32 bytes are checked with NUL as the bytes before them;
     /// every later vector loads its three "bytes before" vectors from the
@@ -230,9 +230,8 @@ mod x86 {
     /// lookups for a step that is all ASCII (then only a sequence cut off
     /// by its start can be wrong). The last 1-31 bytes are checked as the
     /// last 32. Every byte is checked against the bytes before it, so with
-    /// no error found, only bytes the input lacks can be wrong: a lead byte
-    /// near the end announcing more than follow it, or a last byte that can
-    /// lead nothing.
+    /// no error found, only the last sequence can be wrong (short of bytes,
+    /// or a last byte that can lead nothing): the automaton reads it.
     ///
     /// # Safety
     ///
@@ -291,15 +290,10 @@ mod x86 {
         if _mm256_testz_si256(error, error) == 0 {
             Prefix::Invalid
         } else if _mm256_testz_si256(cut, cut) == 0 {
-            // The one byte no check above sees wrong is a last byte that
-            // leads nothing (`C0`, `C1`, `F5..FF`, wrong before any next
-            // byte): every other lead byte among the last three has been
-            // checked against the bytes after it.
-            if matches!(input[len - 1], 0xC0 | 0xC1 | 0xF5..=0xFF) {
-                Prefix::Invalid
-            } else {
-                Prefix::Incomplete
-            }
+            // Every byte passed the checks against the bytes before it:
+            // only the last sequence can still be short of bytes, or be a
+            // byte that leads nothing (`C0`, `C1`, `F5..FF`).
+            Prefix::from_last_sequence(input)
         } else {
             Prefix::Complete
         }

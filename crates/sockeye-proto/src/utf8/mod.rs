@@ -50,42 +50,17 @@ pub struct Validator {
     state: dfa::State,
 }
 
-/// The length of the sequence a lead byte starts, or 0 if it cannot lead.
+/// Where the last sequence of `input` starts: its last byte that is not a
+/// continuation byte, looked for among the last three (a sequence cut by
+/// the end of the input has at most three bytes), or `input.len()` when
+/// those are all continuation bytes.
 #[inline]
-fn sequence_len(lead: u8) -> usize {
-    match lead {
-        0x00..=0x7F => 1,
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => 0,
-    }
-}
-
-/// Where the code point cut off by the end of `input` starts, or
-/// `input.len()` when the input does not end inside one. Looks at the last
-/// three bytes at most: a lead byte there announcing more bytes than follow
-/// it starts an incomplete sequence. (An invalid lead byte, or stray
-/// continuation bytes, are left to [`validate`] to reject.)
-#[inline]
-fn incomplete_tail(input: &[u8]) -> usize {
-    let len = input.len();
-    // (A `while` loop: `for back in 1..=len.min(3)` costs a dozen more
-    // instructions per call, a third of `Validator::feed`'s own.)
-    let mut back = 1;
-    while back <= 3 && back <= len {
-        let b = input[len - back];
-        if b & 0xC0 != 0x80 {
-            // Not a continuation byte: this is the last sequence's lead.
-            return if sequence_len(b) > back {
-                len - back
-            } else {
-                len
-            };
-        }
-        back += 1;
-    }
-    len
+fn last_sequence(input: &[u8]) -> usize {
+    let from = input.len().saturating_sub(3);
+    input[from..]
+        .iter()
+        .rposition(|&b| b & 0xC0 != 0x80)
+        .map_or(input.len(), |i| from + i)
 }
 
 /// Whether `bytes` is valid UTF-8 (complete sequences only).
@@ -153,20 +128,36 @@ enum Prefix {
     /// Valid UTF-8, ending on a code point boundary.
     Complete,
     /// Valid UTF-8 but for its end, which cuts a code point: the next piece
-    /// may complete it.
-    Incomplete,
+    /// may complete it, starting from this state of the automaton.
+    Incomplete(dfa::State),
     /// Not the beginning of any valid UTF-8.
     Invalid,
+}
+
+impl Prefix {
+    /// The verdict on `bytes` when everything before their last sequence
+    /// is known to be valid: the automaton reads that sequence (at most
+    /// three bytes), which tells a cut code point from a complete one and
+    /// from a byte that can lead nothing.
+    #[inline]
+    fn from_last_sequence(bytes: &[u8]) -> Prefix {
+        dfa::prefix(&bytes[last_sequence(bytes)..])
+    }
 }
 
 #[cfg(test)]
 impl Prefix {
     /// The standard library's verdict in these terms: an error that is
-    /// only the end of the input is a cut code point.
+    /// only the end of the input is a cut code point, whose state is the
+    /// automaton's after the bytes from where the valid part ends.
     fn of_core(bytes: &[u8]) -> Prefix {
         match core::str::from_utf8(bytes) {
             Ok(_) => Prefix::Complete,
-            Err(e) if e.error_len().is_none() => Prefix::Incomplete,
+            Err(e) if e.error_len().is_none() => Prefix::Incomplete(
+                dfa::State::START
+                    .run(&bytes[e.valid_up_to()..])
+                    .expect("core says this is a valid beginning"),
+            ),
             Err(_) => Prefix::Invalid,
         }
     }
@@ -174,21 +165,21 @@ impl Prefix {
 
 /// Classifies `bytes`, which start on a code point boundary, with the
 /// validator [`validate_full`] would pick; the simdutf8 paths are given
-/// the input without its incomplete tail.
+/// the input without its last sequence, which the automaton reads.
 #[inline]
 fn prefix(bytes: &[u8]) -> Prefix {
     classify(bytes, prefix_without_lookup)
 }
 
-/// [`prefix`] by simdutf8 (on a padded block under 64 bytes): the input
-/// without its incomplete tail, if any, must be valid.
+/// [`prefix`] by simdutf8 (on a padded block under 64 bytes): everything
+/// before the last sequence must be valid, then the automaton reads that.
 #[inline]
 fn prefix_without_lookup(bytes: &[u8]) -> Prefix {
-    let (body, tail) = bytes.split_at(incomplete_tail(bytes));
-    match (validate_without_lookup(body), tail.is_empty()) {
-        (false, _) => Prefix::Invalid,
-        (true, true) => Prefix::Complete,
-        (true, false) => Prefix::Incomplete,
+    let body = &bytes[..last_sequence(bytes)];
+    if validate_without_lookup(body) {
+        Prefix::from_last_sequence(bytes)
+    } else {
+        Prefix::Invalid
     }
 }
 
@@ -265,7 +256,10 @@ impl Validator {
         match prefix(&input[ascii..]) {
             Prefix::Complete => Ok(()),
             Prefix::Invalid => Err(Self::INVALID),
-            Prefix::Incomplete => self.carry(input),
+            Prefix::Incomplete(state) => {
+                self.state = state;
+                Ok(())
+            }
         }
     }
 
@@ -289,16 +283,6 @@ impl Validator {
             used += 1;
         }
         Ok(&input[used..])
-    }
-
-    /// Keeps the state of the code point cut by the end of `input`, a
-    /// piece found valid but for that. Out of line for the same reason.
-    #[cold]
-    #[inline(never)]
-    fn carry(&mut self, input: &[u8]) -> Result<(), Utf8Error> {
-        let tail = &input[incomplete_tail(input)..];
-        self.state = dfa::State::START.run(tail).ok_or(Self::INVALID)?;
-        Ok(())
     }
 
     /// Ends the message: an incomplete trailing sequence is an error.
