@@ -172,14 +172,15 @@ for round in $(seq 1 "$ROUNDS"); do
             load="$(cut -d' ' -f1 /proc/loadavg)"
             start_server "$server" "$PORT"
             j0="$(cpu_jiffies)"
-            if out="$(loadgen "$cell_limit" --port "$PORT" --conns "$conns" --size "$size" \
-                --inflight "$inflight" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PID")"; then
-                steal="$(steal_pct "$j0" "$(cpu_jiffies)")"
+            ok=1
+            out="$(loadgen "$cell_limit" --port "$PORT" --conns "$conns" --size "$size" \
+                --inflight "$inflight" --warmup "$WARMUP" --duration "$DURATION" --server-pid "$SERVER_PID")" || ok=0
+            steal="$(steal_pct "$j0" "$(cpu_jiffies)")"
+            if [[ $ok == 1 ]]; then
                 printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"steal":%s,"result":%s}\n' \
                     "$round" "$scenario" "$server" "$load" "$steal" "$out" >>"$CELLS"
                 say "round $round $scenario $server: $(echo "$out" | sed -E 's/.*"msgs_per_s":([0-9.]+).*"server_cpu_us_per_msg":([0-9.a-zN]+).*/\1 msg\/s, \2 us CPU\/msg/'), steal $steal%$(steal_high "$steal" && echo " (HIGH)")"
             else
-                steal="$(steal_pct "$j0" "$(cpu_jiffies)")"
                 say "round $round $scenario $server: FAILED"
                 printf '{"round":%d,"scenario":"%s","server":"%s","loadavg":%s,"steal":%s,"result":null}\n' \
                     "$round" "$scenario" "$server" "$load" "$steal" >>"$CELLS"
