@@ -12,17 +12,22 @@
 //! What this kernel does differently from simdutf8: the three "bytes
 //! before" vectors are plain unaligned loads one, two and three bytes back
 //! (two loads a cycle) instead of lane-crossing shuffles, so no state runs
-//! from one vector to the next; and the last, partial vector is the last 32
+//! from one vector to the next; the last, partial vector is the last 32
 //! bytes of the input, overlapping bytes already checked, instead of a copy
-//! into a zero-padded buffer. Both matter most for messages of a few hundred
-//! bytes, where simdutf8 spends a good part of its time on the tail copy and
-//! the call through its dispatch pointer.
+//! into a zero-padded buffer; and input of 32 to 64 bytes takes a
+//! straight-line path with one test for "valid and complete". These matter
+//! most for messages of a few dozen to a few hundred bytes, where simdutf8
+//! spends a good part of its time on the tail copy (or, under 64 bytes,
+//! hands the input to the standard library's byte-at-a-time validator).
 
 pub(super) use x86::validate_avx2;
 
-/// The shortest input [`validate_avx2`] takes: the vector after the first
-/// must find three bytes before it inside the input.
-pub(super) const MIN_LEN: usize = 35;
+/// The shortest input [`validate_avx2`] takes: one vector.
+pub(super) const MIN_LEN: usize = 32;
+
+/// The longest input [`validate_avx2`] answers from its first and last
+/// vector when it is all ASCII, so that callers need no ASCII scan in front.
+pub(super) const WHOLE_LEN: usize = 64;
 
 mod x86 {
     use super::super::Prefix;
@@ -224,14 +229,22 @@ mod x86 {
     /// and if not, whether it is a valid beginning that its end cuts inside
     /// a code point ([`Prefix::Incomplete`], with the automaton's state).
     ///
-    /// The first 32 bytes are checked with NUL as the bytes before them;
-    /// every later vector loads its three "bytes before" vectors from the
-    /// input itself. The loop takes 64 bytes a step and skips the table
-    /// lookups for a step that is all ASCII (then only a sequence cut off
-    /// by its start can be wrong). The last 1-31 bytes are checked as the
-    /// last 32. Every byte is checked against the bytes before it, so with
-    /// no error found, only the last sequence can be wrong (short of bytes,
-    /// or a last byte that can lead nothing): the automaton reads it.
+    /// Input of up to 64 bytes that is all ASCII is answered from the first
+    /// and the last 32 bytes, so that the caller needs no ASCII scan in
+    /// front for those lengths. Otherwise the first 32 bytes are checked
+    /// with NUL as the bytes before them, and every later vector loads its
+    /// three "bytes before" vectors from the input itself. Above 64 bytes a
+    /// loop takes 64 bytes a step, skipping the table lookups for a step
+    /// that is all ASCII (then only a sequence cut off by its start can be
+    /// wrong, which the 32 bytes before it show), and a 32-byte step may
+    /// follow. The last 32 bytes are always checked, overlapping bytes
+    /// already checked, so the code is straight-line for short input. When
+    /// only one or two bytes follow the first vector they go to the
+    /// automaton instead. Every byte is checked against the bytes before it,
+    /// so with no error found only the last sequence can be wrong (short of
+    /// bytes, or a last byte that can lead nothing): one test of the errors
+    /// and the end together decides the common case, valid text ending on a
+    /// code point boundary.
     ///
     /// # Safety
     ///
@@ -245,12 +258,18 @@ mod x86 {
         // and each call site keeps that inside `input` (the comment there
         // says why); the loads are unaligned ones.
         let loadu = |i: usize| unsafe { _mm256_loadu_si256(ptr.add(i) as *const __m256i) };
-        let t = Tables::new();
 
-        // Bytes 0..32 (len >= 35): the bytes before the text count as NUL.
-        // `before` is [0; 16] then bytes 0..16, so `alignr` by 16 - n per
-        // lane gives the input shifted n bytes later.
+        // `len >= 32`: bytes 0..32 and `len - 32..len` are inside, and
+        // cover all the input when `len <= 64`.
         let first = loadu(0);
+        let last = loadu(len - 32);
+        if len <= super::WHOLE_LEN && _mm256_movemask_epi8(_mm256_or_si256(first, last)) == 0 {
+            return Prefix::Complete;
+        }
+        let t = Tables::new();
+        // Bytes 0..32: the bytes before the text count as NUL. `before` is
+        // [0; 16] then bytes 0..16, so `alignr` by 16 - n per lane gives the
+        // input shifted n bytes later.
         let before = _mm256_permute2x128_si256::<0x08>(first, first);
         let mut error = t.errors(
             first,
@@ -261,42 +280,64 @@ mod x86 {
         // Bytes `i..i + 32`, for 3 <= i <= len - 32.
         let check = |i: usize| t.errors(loadu(i), loadu(i - 1), loadu(i - 2), loadu(i - 3));
 
-        let mut i = 32;
-        while i + 64 <= len {
-            // `i >= 32` and `i + 64 <= len`: loads from `i - 32` to `i + 32`
-            // stay inside.
-            let a = loadu(i);
-            let b = loadu(i + 32);
-            if _mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0 {
-                // All ASCII: wrong only if the 32 bytes before end inside
-                // a sequence.
-                error = _mm256_or_si256(error, ends_incomplete(loadu(i - 32)));
-            } else {
-                error = _mm256_or_si256(error, _mm256_or_si256(check(i), check(i + 32)));
+        if len > 64 {
+            let mut i = 32;
+            while i + 64 <= len {
+                // `i >= 32` and `i + 64 <= len`: loads from `i - 32` to
+                // `i + 32` stay inside.
+                let a = loadu(i);
+                let b = loadu(i + 32);
+                if _mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0 {
+                    error = _mm256_or_si256(error, ends_incomplete(loadu(i - 32)));
+                } else {
+                    error = _mm256_or_si256(error, _mm256_or_si256(check(i), check(i + 32)));
+                }
+                i += 64;
             }
-            i += 64;
+            if i + 32 < len {
+                // `32 <= i < len - 32`; the last 32 bytes below cover the rest.
+                error = _mm256_or_si256(error, check(i));
+            }
+        } else if len < 35 {
+            return short_tail(input, error);
         }
-        if i + 32 <= len {
-            // `32 <= i <= len - 32`.
-            error = _mm256_or_si256(error, check(i));
-            i += 32;
+        // `len - 32 >= 3`.
+        error = _mm256_or_si256(error, check(len - 32));
+        let suspect = _mm256_or_si256(error, ends_incomplete(last));
+        if _mm256_testz_si256(suspect, suspect) == 1 {
+            Prefix::Complete
+        } else {
+            error_or_cut(input, error)
         }
-        if i < len {
-            // `len - 32 >= 3` (len >= 35), and it is at most `len - 32`.
-            error = _mm256_or_si256(error, check(len - 32));
-        }
-        // `len >= 32`.
-        let cut = ends_incomplete(loadu(len - 32));
+    }
+
+    /// The verdict on `input` when its checks found `error` or it may end
+    /// inside a sequence: invalid if any byte failed its checks, otherwise
+    /// every byte fits the bytes before it, and only the last sequence can
+    /// still be short of bytes or be a byte that leads nothing (`C0`, `C1`,
+    /// `F5..FF`): the automaton reads it. Out of line: valid text ending on
+    /// a code point boundary never comes here.
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    fn error_or_cut(input: &[u8], error: __m256i) -> Prefix {
         if _mm256_testz_si256(error, error) == 0 {
             Prefix::Invalid
-        } else if _mm256_testz_si256(cut, cut) == 0 {
-            // Every byte passed the checks against the bytes before it:
-            // only the last sequence can still be short of bytes, or be a
-            // byte that leads nothing (`C0`, `C1`, `F5..FF`).
-            Prefix::from_last_sequence(input)
         } else {
-            Prefix::Complete
+            Prefix::from_last_sequence(input)
         }
+    }
+
+    /// The verdict on 32 to 34 bytes whose first 32 have `error`: the one
+    /// or two bytes after them, with the sequence they may continue, go to
+    /// the automaton.
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    fn short_tail(input: &[u8], error: __m256i) -> Prefix {
+        if _mm256_testz_si256(error, error) == 0 {
+            return Prefix::Invalid;
+        }
+        let head = &input[..32];
+        super::super::dfa::prefix(&input[super::super::last_sequence(head)..])
     }
 }
 
@@ -306,11 +347,13 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
 
-    /// Input lengths that take every path of the kernel: 35, the first
-    /// vector and an overlapping last one; 100, a 64-byte step and an
-    /// overlapping last vector; 128, a 64-byte step and a 32-byte one; 161,
-    /// two 64-byte steps and an overlapping last vector.
-    const LENS: [usize; 4] = [35, 100, 128, 161];
+    /// Input lengths that take every path of the kernel: 32, one vector;
+    /// 33 and 34, one vector and the automaton; 35 and 64, the first and
+    /// an overlapping last vector (up to 64, also the ASCII answer from
+    /// those two); 80, a 32-byte step before the last vector; 128, a
+    /// 64-byte step and the last vector; 161 and 200, two 64-byte steps,
+    /// with a 32-byte step before the last vector in 200.
+    const LENS: [usize; 9] = [32, 33, 34, 35, 64, 80, 128, 161, 200];
 
     /// Where a sequence starting at that position meets a seam of the
     /// kernel for an input of `len` bytes: the text's start, the ends of
@@ -321,8 +364,9 @@ mod tests {
         let mut at: Vec<usize> = [0, 1]
             .into_iter()
             .chain(
-                [32, 96, 128, 160, len - 32]
+                [32, 64, 96, 128, 160, 192, len.saturating_sub(32)]
                     .into_iter()
+                    .filter(|&s| s >= 3)
                     .flat_map(|s| [s - 3, s - 1, s]),
             )
             .chain([len - 3, len - 2, len - 1])
@@ -338,9 +382,10 @@ mod tests {
     /// against the standard library's (including whether an invalid input
     /// is only cut short).
     fn check_at_every_seam(seq: &[u8], buf: &mut Vec<u8>) {
-        // Under miri (about a thousand times slower) the two lengths that
-        // between them take every path but the 32-byte step.
-        let lens: &[usize] = if cfg!(miri) { &[35, 161] } else { &LENS };
+        // Under miri (about a thousand times slower) two lengths that
+        // between them load at every bound: the last vector three bytes
+        // after the start, the loop, a 32-byte step and the last vector.
+        let lens: &[usize] = if cfg!(miri) { &[35, 200] } else { &LENS };
         for &len in lens {
             for at in seams(len) {
                 buf.clear();

@@ -69,29 +69,42 @@ fn last_sequence(input: &[u8]) -> usize {
 /// 16-byte SSE2 loads up to 256 bytes (on x86_64; elsewhere words and the
 /// standard library's `is_ascii`), an AVX2 kernel above that when the CPU
 /// has it. Whatever follows the ASCII prefix goes to the full validator:
-/// under 32 bytes a table-driven automaton; from 35 bytes, when the CPU
-/// has AVX2, sockeye's own vector validator (`utf8::lookup`); otherwise
-/// under 64 bytes simdutf8 on a zero-padded 64-byte block, and simdutf8
-/// itself above (with the `std` feature on x86_64 its SSE4.2 code, chosen
-/// at run time; on aarch64 its NEON code; elsewhere, without `std` unless
-/// the target enables AVX2 or SSE4.2 at compile time, or under miri, the
+/// under 32 bytes a table-driven automaton; from 32 bytes, when the CPU
+/// has AVX2, sockeye's own vector validator (`utf8::lookup`, which also
+/// takes 32 to 64 bytes of ASCII without a scan in front); otherwise under
+/// 64 bytes simdutf8 on a zero-padded 64-byte block, and simdutf8 itself
+/// above (with the `std` feature on x86_64 its SSE4.2 code, chosen at run
+/// time; on aarch64 its NEON code; elsewhere, without `std` unless the
+/// target enables AVX2 or SSE4.2 at compile time, or under miri, the
 /// standard library's validator).
 #[inline]
 pub fn validate(bytes: &[u8]) -> bool {
-    // The prefix ends on a code point boundary (an ASCII byte precedes it),
-    // so the rest is valid on its own exactly when the whole is.
-    let ascii = ascii_len(bytes);
-    ascii == bytes.len() || validate_full(&bytes[ascii..])
-}
-
-/// The full validator behind [`validate`], without the ASCII shortcut.
-#[inline]
-fn validate_full(bytes: &[u8]) -> bool {
     let whole = |bytes: &[u8]| match validate_without_lookup(bytes) {
         true => Prefix::Complete,
         false => Prefix::Invalid,
     };
-    classify(bytes, whole) == Prefix::Complete
+    classify_text(bytes, whole) == Prefix::Complete
+}
+
+/// What `bytes` (which start on a code point boundary) are: the ASCII scan,
+/// then [`classify`] on whatever follows the ASCII prefix. Input the AVX2
+/// kernel answers whole, ASCII included ([`lookup::MIN_LEN`] to
+/// [`lookup::WHOLE_LEN`] bytes), goes to it directly: a scan in front would
+/// read the same bytes twice.
+#[inline(always)]
+fn classify_text(bytes: &[u8], fallback: impl FnOnce(&[u8]) -> Prefix) -> Prefix {
+    #[cfg(target_arch = "x86_64")]
+    if (lookup::MIN_LEN..=lookup::WHOLE_LEN).contains(&bytes.len()) && crate::mask::has_avx2() {
+        // SAFETY: the CPU supports AVX2 (or the crate was compiled for it).
+        return unsafe { lookup::validate_avx2(bytes) };
+    }
+    // The prefix ends on a code point boundary (an ASCII byte precedes it),
+    // so the rest is valid on its own exactly when the whole is.
+    let ascii = ascii_len(bytes);
+    if ascii == bytes.len() {
+        return Prefix::Complete;
+    }
+    classify(&bytes[ascii..], fallback)
 }
 
 /// Picks the validator for `bytes` (which start on a code point boundary)
@@ -112,7 +125,7 @@ fn classify(bytes: &[u8], fallback: impl FnOnce(&[u8]) -> Prefix) -> Prefix {
     fallback(bytes)
 }
 
-/// The validators of [`validate_full`] other than the DFA and the AVX2
+/// The validators of [`validate`] other than the DFA and the AVX2
 /// kernel: simdutf8, directly or on a padded block.
 #[inline]
 fn validate_without_lookup(bytes: &[u8]) -> bool {
@@ -163,12 +176,12 @@ impl Prefix {
     }
 }
 
-/// Classifies `bytes`, which start on a code point boundary, with the
-/// validator [`validate_full`] would pick; the simdutf8 paths are given
-/// the input without its last sequence, which the automaton reads.
+/// What `bytes`, which start on a code point boundary, are: the
+/// validators of [`validate`], the simdutf8 ones given the input without
+/// its last sequence, which the automaton reads.
 #[inline]
 fn prefix(bytes: &[u8]) -> Prefix {
-    classify(bytes, prefix_without_lookup)
+    classify_text(bytes, prefix_without_lookup)
 }
 
 /// [`prefix`] by simdutf8 (on a padded block under 64 bytes): everything
@@ -212,6 +225,8 @@ const SIMD_BLOCK: usize = 64;
 /// text through `Validator` (`benches/examples/utf8_interleaved.rs`): at
 /// 16 bytes 10.2-11.8 ns with the DFA against 12-13 ns before; at 32 bytes
 /// 16.6-17.8 ns either way; at 48 bytes 22 ns padded, 28-30 ns with the DFA.
+/// With AVX2 the lookup kernel takes text from this length on instead
+/// ([`lookup::MIN_LEN`]): 32 bytes of mixed text in 7-10 ns.
 const PAD_FROM: usize = 32;
 
 /// Validates `bytes` (shorter than [`SIMD_BLOCK`]) as the first bytes of a
@@ -246,14 +261,7 @@ impl Validator {
         if !self.state.is_start() {
             input = self.finish_cut(input)?;
         }
-        // The common text message is all ASCII: no code point to finish,
-        // none split at the end, nothing for the full validator to do.
-        // Otherwise the ASCII prefix needs no second look.
-        let ascii = ascii_len(input);
-        if ascii == input.len() {
-            return Ok(());
-        }
-        match prefix(&input[ascii..]) {
+        match prefix(input) {
             Prefix::Complete => Ok(()),
             Prefix::Invalid => Err(Self::INVALID),
             Prefix::Incomplete(state) => {
@@ -565,7 +573,7 @@ mod tests {
                     data.extend_from_slice(end);
                     assert_eq!(data.len(), len);
                     assert_eq!(
-                        validate_full(&data),
+                        validate(&data),
                         core::str::from_utf8(&data).is_ok(),
                         "{data:x?}"
                     );
