@@ -10,21 +10,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sockeye_benches::ThreadCpuTime;
+use sockeye_benches::{ThreadCpuTime, MASK_KEY as KEY, MASK_SIZES as SIZES};
 use sockeye_proto::mask::{apply_mask, apply_mask_with, Kernel};
-
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-const SIZES: [usize; 9] = [
-    16,
-    64,
-    256,
-    1024,
-    4096,
-    16 * 1024,
-    64 * 1024,
-    256 * 1024,
-    1024 * 1024,
-];
 
 fn size_name(size: usize) -> String {
     match size {

@@ -84,3 +84,20 @@ pub fn ascii_text(len: usize) -> String {
         .map(|i| char::from(b' ' + (i % 95) as u8))
         .collect()
 }
+
+/// The payload sizes masking is measured at, 16 B to 1 MiB (criterion's
+/// `mask` group and `examples/mask_interleaved.rs`).
+pub const MASK_SIZES: [usize; 9] = [
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16 * 1024,
+    64 * 1024,
+    256 * 1024,
+    1024 * 1024,
+];
+
+/// The mask key of the masking benchmarks.
+pub const MASK_KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
