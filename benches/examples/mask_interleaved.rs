@@ -44,7 +44,7 @@ fn copy(buf: &mut [u8], src: &[u8]) {
 type Kernel = fn(&mut [u8], &[u8]);
 
 /// Nanoseconds per call of `f` over `iters` calls.
-fn time(f: Kernel, buf: &mut [u8], src: &[u8], iters: u32) -> f64 {
+fn time(f: impl Fn(&mut [u8], &[u8]), buf: &mut [u8], src: &[u8], iters: u32) -> f64 {
     let start = Instant::now();
     for _ in 0..iters {
         f(black_box(&mut *buf), black_box(src));
@@ -117,12 +117,7 @@ fn alignments() {
                 let src = &raw_src[sbase..sbase + size];
                 let (mut ours, mut copied) = (f64::MAX, f64::MAX);
                 for _ in 0..ROUNDS {
-                    ours = ours.min(time_with(
-                        &|b: &mut [u8], _: &[u8]| mask_at(b, offset),
-                        buf,
-                        src,
-                        iters,
-                    ));
+                    ours = ours.min(time(|b, _| mask_at(b, offset), buf, src, iters));
                     copied = copied.min(time(copy, buf, src, iters));
                 }
                 println!(
@@ -139,13 +134,4 @@ fn alignments() {
 #[inline(never)]
 fn mask_at(buf: &mut [u8], offset: usize) {
     apply_mask(buf, KEY, offset);
-}
-
-/// [`time`] for a closure (the key offset varies).
-fn time_with(f: &dyn Fn(&mut [u8], &[u8]), buf: &mut [u8], src: &[u8], iters: u32) -> f64 {
-    let start = Instant::now();
-    for _ in 0..iters {
-        f(black_box(&mut *buf), black_box(src));
-    }
-    start.elapsed().as_nanos() as f64 / f64::from(iters)
 }

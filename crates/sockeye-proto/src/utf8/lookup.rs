@@ -299,7 +299,9 @@ mod x86 {
                 error = _mm256_or_si256(error, check(i));
             }
         } else if len < 35 {
-            return short_tail(input, error);
+            // 32 to 34 bytes: the one or two after the first vector, with
+            // the sequence they may continue, go to the automaton.
+            return error_or_cut(input, error, 32);
         }
         // `len - 32 >= 3`.
         error = _mm256_or_si256(error, check(len - 32));
@@ -307,37 +309,26 @@ mod x86 {
         if _mm256_testz_si256(suspect, suspect) == 1 {
             Prefix::Complete
         } else {
-            error_or_cut(input, error)
+            error_or_cut(input, error, len)
         }
     }
 
-    /// The verdict on `input` when its checks found `error` or it may end
-    /// inside a sequence: invalid if any byte failed its checks, otherwise
-    /// every byte fits the bytes before it, and only the last sequence can
-    /// still be short of bytes or be a byte that leads nothing (`C0`, `C1`,
-    /// `F5..FF`): the automaton reads it. Out of line: valid text ending on
-    /// a code point boundary never comes here.
+    /// The verdict on `input` when the checks of its first `checked` bytes
+    /// found `error`, or may have left a sequence unfinished: invalid if
+    /// any byte failed its checks; otherwise every checked byte fits the
+    /// bytes before it, and only the last sequence (with any bytes after
+    /// `checked`) can still be short of bytes or be a byte that leads
+    /// nothing (`C0`, `C1`, `F5..FF`): the automaton reads it. Out of line:
+    /// valid text ending on a code point boundary never comes here from
+    /// input of 35 bytes or more.
     #[inline(never)]
     #[target_feature(enable = "avx2")]
-    fn error_or_cut(input: &[u8], error: __m256i) -> Prefix {
+    fn error_or_cut(input: &[u8], error: __m256i, checked: usize) -> Prefix {
         if _mm256_testz_si256(error, error) == 0 {
             Prefix::Invalid
         } else {
-            Prefix::from_last_sequence(input)
+            Prefix::from_last_sequence(input, checked)
         }
-    }
-
-    /// The verdict on 32 to 34 bytes whose first 32 have `error`: the one
-    /// or two bytes after them, with the sequence they may continue, go to
-    /// the automaton.
-    #[inline(never)]
-    #[target_feature(enable = "avx2")]
-    fn short_tail(input: &[u8], error: __m256i) -> Prefix {
-        if _mm256_testz_si256(error, error) == 0 {
-            return Prefix::Invalid;
-        }
-        let head = &input[..32];
-        super::super::dfa::prefix(&input[super::super::last_sequence(head)..])
     }
 }
 

@@ -148,13 +148,15 @@ enum Prefix {
 }
 
 impl Prefix {
-    /// The verdict on `bytes` when everything before their last sequence
-    /// is known to be valid: the automaton reads that sequence (at most
-    /// three bytes), which tells a cut code point from a complete one and
-    /// from a byte that can lead nothing.
+    /// The verdict on `bytes` when the first `checked` of them are known to
+    /// be valid up to their last sequence: the automaton reads from that
+    /// sequence (at most three bytes) to the end, which tells a cut code
+    /// point from a complete one and from a byte that can lead nothing.
+    /// `checked` is `bytes.len()` but where a vector validator's last
+    /// vector stopped short of the end.
     #[inline]
-    fn from_last_sequence(bytes: &[u8]) -> Prefix {
-        dfa::prefix(&bytes[last_sequence(bytes)..])
+    fn from_last_sequence(bytes: &[u8], checked: usize) -> Prefix {
+        dfa::prefix(&bytes[last_sequence(&bytes[..checked])..])
     }
 }
 
@@ -190,7 +192,7 @@ fn prefix(bytes: &[u8]) -> Prefix {
 fn prefix_without_lookup(bytes: &[u8]) -> Prefix {
     let body = &bytes[..last_sequence(bytes)];
     if validate_without_lookup(body) {
-        Prefix::from_last_sequence(bytes)
+        Prefix::from_last_sequence(bytes, bytes.len())
     } else {
         Prefix::Invalid
     }
