@@ -66,7 +66,7 @@ def collect(raw_dir, out):
     loads = [c["loadavg"] for c in cells]
     meta["loadavg_per_cell"] = {
         "min": min(loads, default=0),
-        "median": statistics.median(loads) if loads else 0,
+        "median": round(statistics.median(loads), 2) if loads else 0,
         "max": max(loads, default=0),
     }
     steals = [c["steal"] for c in cells if "steal" in c]
