@@ -1,170 +1,18 @@
-//! The tokio client: redirects, proxies (in-process mocks; the real
-//! tinyproxy and danted are in sockeye-cli's `real_proxies` tests), Unix
-//! sockets, protocol version 8 and refused upgrades. The servers are the
-//! blocking ones shared with the other adapters' tests.
+//! The tokio client: the cases every async adapter runs
+//! (`sockeye-std/tests/support/async_client.rs`) on the tokio runtime.
 
 #[path = "../../sockeye-std/tests/support/mod.rs"]
 mod support;
+#[path = "../../sockeye-std/tests/support/async_client.rs"]
+#[macro_use]
+mod async_client;
 
-use sockeye_std::proxy::{Proxy, ProxyError};
-use sockeye_std::redirect::RedirectError;
-use sockeye_tokio::{ClientOptions, CloseCode, Error, Message, ProtocolVersion};
-use std::time::{Duration, Instant};
-use support::*;
-
+/// Runs `body` under tokio's timeout: a hung case fails instead of
+/// stalling the suite.
 async fn bounded<T>(body: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), body)
+    tokio::time::timeout(std::time::Duration::from_secs(30), body)
         .await
         .expect("the test did not finish in time")
 }
 
-async fn echo_once(url: &str, options: &ClientOptions) {
-    let (mut ws, _) = sockeye_tokio::connect_with(url, options).await.unwrap();
-    ws.send("hello").await.unwrap();
-    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("hello"));
-    ws.close(CloseCode::NORMAL, "").await.unwrap();
-}
-
-#[tokio::test]
-async fn redirects() {
-    bounded(async {
-        let (ws_addr, seen) = echo_server();
-        let target = format!("http://{ws_addr}/final");
-        let (addr, heads) = http_server(Duration::ZERO, move |head| {
-            if head.starts_with("GET /a ") {
-                redirect(302, "/b")
-            } else {
-                redirect(308, &target)
-            }
-        });
-        let url = format!("ws://{addr}/a");
-        let err = sockeye_tokio::connect(&url).await.unwrap_err();
-        assert_eq!(err.http_status(), Some(302));
-        let _ = heads.recv();
-        let options = ClientOptions::new()
-            .follow_redirects(true)
-            .header("Cookie", "c=1")
-            .header("Authorization", "Basic x");
-        echo_once(&url, &options).await;
-        assert!(heads.recv().unwrap().contains("Cookie: c=1"));
-        assert!(heads.recv().unwrap().contains("Authorization: Basic x"));
-        let last = seen.recv().unwrap();
-        assert_eq!(
-            (
-                last.target.as_str(),
-                last.header("cookie"),
-                last.header("authorization")
-            ),
-            ("/final", None, None)
-        );
-        let err = sockeye_tokio::connect_with(&url, &ClientOptions::new().max_redirects(1))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::Redirect(RedirectError::TooMany { max: 1 })),
-            "{err:?}"
-        );
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn the_handshake_timeout_covers_the_redirect_chain() {
-    bounded(async {
-        let (addr, _) = http_server(Duration::from_millis(300), |_| redirect(301, "/loop"));
-        let options = ClientOptions::new()
-            .max_redirects(50)
-            .handshake_timeout(Duration::from_secs(1));
-        let start = Instant::now();
-        let err = sockeye_tokio::connect_with(&format!("ws://{addr}/"), &options)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, Error::HandshakeTimeout), "{err:?}");
-        assert!(start.elapsed() < Duration::from_secs(3));
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn an_unexpected_response_reaches_the_caller() {
-    bounded(async {
-        let (addr, _) = http_server(Duration::ZERO, |_| {
-            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 5\r\n\r\nwho?\n".into()
-        });
-        let err = sockeye_tokio::connect(&format!("ws://{addr}/")).await.unwrap_err();
-        assert_eq!(err.http_status(), Some(401));
-        let (headers, body) = err.http_response().unwrap();
-        assert_eq!(headers.get("www-authenticate"), Some("Bearer"));
-        assert_eq!(body, b"who?\n");
-    })
-    .await;
-}
-
-#[cfg(unix)]
-#[tokio::test]
-async fn unix_domain_sockets() {
-    bounded(async {
-        let path = socket_path("tokio");
-        let seen = unix_echo_server(&path);
-        echo_once(
-            &format!("ws+unix:{}:/tokio", path.display()),
-            &ClientOptions::new(),
-        )
-        .await;
-        assert_eq!(seen.recv().unwrap().target, "/tokio");
-        let _ = std::fs::remove_file(&path);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn protocol_version_8_end_to_end() {
-    bounded(async {
-        let (addr, seen) = echo_server();
-        let options = ClientOptions::new()
-            .version(ProtocolVersion::V8)
-            .origin("http://old.example");
-        echo_once(&format!("ws://{addr}/"), &options).await;
-        let req = seen.recv().unwrap();
-        assert_eq!(req.version, ProtocolVersion::V8);
-        assert_eq!(
-            req.header("sec-websocket-origin"),
-            Some("http://old.example")
-        );
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn through_proxies() {
-    bounded(async {
-        let (ws_addr, _) = echo_server();
-        let url = format!("ws://{ws_addr}/");
-        let (http, targets) = http_proxy(Some(("alice", "pw")));
-        let good = Proxy::http(&format!("http://alice:pw@{http}")).unwrap();
-        echo_once(&url, &ClientOptions::new().proxy(good)).await;
-        assert_eq!(targets.recv().unwrap(), ws_addr.to_string());
-        let bad = Proxy::http(&format!("http://alice:no@{http}")).unwrap();
-        let err = sockeye_tokio::connect_with(&url, &ClientOptions::new().proxy(bad))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::Proxy(ProxyError::HttpStatus(407))),
-            "{err:?}"
-        );
-
-        let (socks, targets) = socks5_proxy(Some(("bob", "pw")));
-        let good = Proxy::socks5(&format!("socks5://bob:pw@{socks}")).unwrap();
-        echo_once(&url, &ClientOptions::new().proxy(good)).await;
-        assert_eq!(targets.recv().unwrap(), ws_addr.to_string());
-        let bad = Proxy::socks5(&format!("socks5://bob:no@{socks}")).unwrap();
-        let err = sockeye_tokio::connect_with(&url, &ClientOptions::new().proxy(bad))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::Proxy(ProxyError::AuthenticationFailed)),
-            "{err:?}"
-        );
-    })
-    .await;
-}
+async_client_cases!(tokio::test, sockeye_tokio, "tokio");
