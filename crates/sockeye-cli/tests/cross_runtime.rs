@@ -1,9 +1,27 @@
 //! Every adapter's client against every adapter's server, over loopback.
 
-use futures_util::StreamExt;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use sockeye_std::{CloseCode, Message};
 use std::net::TcpListener;
 use std::time::Duration;
+
+/// An async server's side: echoes data messages until the peer's close
+/// frame and returns its code (the same for every async adapter).
+async fn echo_until_close<W>(mut ws: W) -> Option<u16>
+where
+    W: Stream<Item = sockeye_std::Result<Message>>
+        + Sink<Message, Error = sockeye_std::Error>
+        + Unpin,
+{
+    while let Some(m) = ws.next().await {
+        match m.unwrap() {
+            m @ (Message::Text(_) | Message::Binary(_)) => ws.send(m).await.unwrap(),
+            Message::Close(frame) => return frame.map(|f| f.code.0),
+            _ => {}
+        }
+    }
+    None
+}
 
 /// Starts a one-connection echo server on `runtime`; returns its URL and a
 /// handle yielding the close code the server saw.
@@ -30,33 +48,19 @@ fn echo_server(runtime: &str) -> (String, std::thread::JoinHandle<Option<u16>>) 
             rt.block_on(async move {
                 listener.set_nonblocking(true).unwrap();
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let mut ws = sockeye_tokio::accept(listener.accept().await.unwrap().0)
+                let ws = sockeye_tokio::accept(listener.accept().await.unwrap().0)
                     .await
                     .unwrap();
-                while let Some(m) = ws.next().await {
-                    match m.unwrap() {
-                        m @ (Message::Text(_) | Message::Binary(_)) => ws.send(m).await.unwrap(),
-                        Message::Close(frame) => return frame.map(|f| f.code.0),
-                        _ => {}
-                    }
-                }
-                None
+                echo_until_close(ws).await
             })
         }),
         _ => std::thread::spawn(move || {
             async_std::task::block_on(async move {
                 let listener = async_std::net::TcpListener::from(listener);
-                let mut ws = sockeye_async_std::accept(listener.accept().await.unwrap().0)
+                let ws = sockeye_async_std::accept(listener.accept().await.unwrap().0)
                     .await
                     .unwrap();
-                while let Some(m) = ws.next().await {
-                    match m.unwrap() {
-                        m @ (Message::Text(_) | Message::Binary(_)) => ws.send(m).await.unwrap(),
-                        Message::Close(frame) => return frame.map(|f| f.code.0),
-                        _ => {}
-                    }
-                }
-                None
+                echo_until_close(ws).await
             })
         }),
     };
