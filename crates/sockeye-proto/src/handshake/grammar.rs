@@ -229,6 +229,19 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Moves to the start of the next element of a comma-separated list,
+    /// past whitespace and empty elements (RFC 7230 §7); false at the end.
+    fn next_element(&mut self) -> bool {
+        loop {
+            self.skip_ows();
+            match self.peek() {
+                None => return false,
+                Some(b',') => self.pos += 1,
+                Some(_) => return true,
+            }
+        }
+    }
+
     /// The error for the byte at the cursor (or the end) when `expected` was wanted.
     fn unexpected(&self, expected: Expected) -> HeaderError {
         // The cursor only ever stops after ASCII bytes, so `pos` is a char boundary.
@@ -327,16 +340,7 @@ impl<'a> Cursor<'a> {
 pub fn parse_extensions(value: &str) -> Result<Vec<ExtensionOffer>, HeaderError> {
     let mut cur = Cursor::new(value);
     let mut offers = Vec::new();
-    loop {
-        cur.skip_ows();
-        match cur.peek() {
-            None => break,
-            Some(b',') => {
-                cur.pos += 1;
-                continue;
-            }
-            Some(_) => {}
-        }
+    while cur.next_element() {
         let mut offer = ExtensionOffer::new(cur.token(Expected::ExtensionName)?);
         loop {
             cur.skip_ows();
@@ -385,16 +389,7 @@ pub fn parse_protocols(value: &str) -> Result<Vec<String>, HeaderError> {
     let mut cur = Cursor::new(value);
     let mut seen = BTreeSet::new();
     let mut protocols = Vec::new();
-    loop {
-        cur.skip_ows();
-        match cur.peek() {
-            None => break,
-            Some(b',') => {
-                cur.pos += 1;
-                continue;
-            }
-            Some(_) => {}
-        }
+    while cur.next_element() {
         let protocol = cur.token(Expected::Protocol)?;
         if !seen.insert(protocol) {
             return Err(HeaderError::DuplicateProtocol(String::from(protocol)));
