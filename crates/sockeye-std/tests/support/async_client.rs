@@ -136,19 +136,31 @@ macro_rules! async_client_cases {
             .await;
         }
 
+        /// Connects through `good` to the echo server at `ws_addr` (checked
+        /// against what the proxy reports on `targets`), then through `bad`,
+        /// and returns `bad`'s error.
+        async fn good_then_bad_proxy(
+            ws_addr: std::net::SocketAddr,
+            good: Proxy,
+            targets: std::sync::mpsc::Receiver<String>,
+            bad: Proxy,
+        ) -> Error {
+            let url = format!("ws://{ws_addr}/");
+            echo_once(&url, &ClientOptions::new().proxy(good)).await;
+            assert_eq!(targets.recv().unwrap(), ws_addr.to_string());
+            $adapter::connect_with(&url, &ClientOptions::new().proxy(bad))
+                .await
+                .unwrap_err()
+        }
+
         #[$test]
         async fn through_proxies() {
             bounded(async {
                 let (ws_addr, _) = echo_server();
-                let url = format!("ws://{ws_addr}/");
                 let (http, targets) = http_proxy(Some(("alice", "pw")));
                 let good = Proxy::http(&format!("http://alice:pw@{http}")).unwrap();
-                echo_once(&url, &ClientOptions::new().proxy(good)).await;
-                assert_eq!(targets.recv().unwrap(), ws_addr.to_string());
                 let bad = Proxy::http(&format!("http://alice:no@{http}")).unwrap();
-                let err = $adapter::connect_with(&url, &ClientOptions::new().proxy(bad))
-                    .await
-                    .unwrap_err();
+                let err = good_then_bad_proxy(ws_addr, good, targets, bad).await;
                 assert!(
                     matches!(err, Error::Proxy(ProxyError::HttpStatus(407))),
                     "{err:?}"
@@ -156,12 +168,8 @@ macro_rules! async_client_cases {
 
                 let (socks, targets) = socks5_proxy(Some(("bob", "pw")));
                 let good = Proxy::socks5(&format!("socks5://bob:pw@{socks}")).unwrap();
-                echo_once(&url, &ClientOptions::new().proxy(good)).await;
-                assert_eq!(targets.recv().unwrap(), ws_addr.to_string());
                 let bad = Proxy::socks5(&format!("socks5://bob:no@{socks}")).unwrap();
-                let err = $adapter::connect_with(&url, &ClientOptions::new().proxy(bad))
-                    .await
-                    .unwrap_err();
+                let err = good_then_bad_proxy(ws_addr, good, targets, bad).await;
                 assert!(
                     matches!(err, Error::Proxy(ProxyError::AuthenticationFailed)),
                     "{err:?}"
