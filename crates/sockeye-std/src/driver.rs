@@ -192,10 +192,17 @@ impl<T: AsyncTransport> Driver<T> {
     /// read and nothing is buffered, the receive buffer is parked in the
     /// thread's [`read_pool`](crate::read_pool) rather than held by an idle
     /// connection.
+    ///
+    /// A buffer with no room left, because the messages of the last read
+    /// were split off all of it, takes its allocation back first when those
+    /// messages are gone (an echo written, a message dropped): a read that
+    /// ends exactly on a frame boundary, the rule when a peer keeps the
+    /// socket full of large messages, then reuses the same memory instead
+    /// of allocating a new buffer per message.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let want = read_size(&self.conn);
         let buf = self.conn.input_buffer();
-        if buf.capacity() == 0 {
+        if buf.capacity() == 0 && !buf.try_reclaim(want) {
             *buf = read_pool::take();
         }
         let polled = self.io.poll_read_buf(cx, buf, want);

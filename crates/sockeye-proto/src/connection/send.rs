@@ -9,6 +9,11 @@ use crate::prepared::PreparedMessage;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
 
+/// Room made in the write buffer when a header of a zero-copy frame does not
+/// fit: enough for a few dozen headers, so that the buffer is allocated
+/// again (or taken back from the written headers) only every so often.
+const HEADER_ROOM: usize = 512;
+
 /// Per-message options for [`Connection::send_message`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SendOptions {
@@ -102,10 +107,7 @@ impl Connection {
         self.flush_pending_pong();
         let frame = message.frame();
         if frame.len() >= self.config.zero_copy_threshold {
-            if !self.tx_buf.is_empty() {
-                let head = self.tx_buf.split().freeze();
-                self.tx_chunks.push_back(head);
-            }
+            self.seal_tx_buf();
             self.tx_chunks.push_back(frame.clone());
         } else {
             self.tx_buf.extend_from_slice(frame);
@@ -262,21 +264,38 @@ impl Connection {
         };
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        self.tx_buf.extend_from_slice(&head[..head_len]);
         match (mask, payload) {
             (None, Payload::Shared(bytes)) if bytes.len() >= self.config.zero_copy_threshold => {
-                // Large payload: keep it as its own chunk, no copy.
-                let head = self.tx_buf.split().freeze();
-                self.tx_chunks.push_back(head);
+                // Large payload: keep it as its own chunk, no copy, after
+                // its header. Room for many headers at once: each is split
+                // off the write buffer's allocation, which is taken back
+                // once they are written, so a stream of large messages
+                // allocates nothing per message.
+                if self.tx_buf.capacity() - self.tx_buf.len() < head_len {
+                    self.tx_buf.reserve(HEADER_ROOM);
+                }
+                self.tx_buf.extend_from_slice(&head[..head_len]);
+                self.seal_tx_buf();
                 self.tx_chunks.push_back(bytes);
             }
             (mask, payload) => {
+                self.tx_buf.extend_from_slice(&head[..head_len]);
                 let start = self.tx_buf.len();
                 self.tx_buf.extend_from_slice(payload.as_slice());
                 if let Some(key) = mask {
                     apply_mask(&mut self.tx_buf[start..], key, 0);
                 }
             }
+        }
+    }
+
+    /// Moves the frames copied into the write buffer so far into a chunk of
+    /// their own, so that a shared chunk queued next follows them. The write
+    /// buffer keeps the rest of its allocation.
+    fn seal_tx_buf(&mut self) {
+        if !self.tx_buf.is_empty() {
+            let head = self.tx_buf.split().freeze();
+            self.tx_chunks.push_back(head);
         }
     }
 
@@ -339,9 +358,15 @@ impl Connection {
         }
         let n = n.min(self.tx_buf.len());
         self.tx_buf.advance(n);
-        if self.tx_buf.is_empty() && self.tx_buf.capacity() > 64 * 1024 {
-            // Give back a buffer a burst grew.
-            self.tx_buf = bytes::BytesMut::new();
+        if self.tx_buf.is_empty() {
+            if self.tx_buf.capacity() > 64 * 1024 {
+                // Give back a buffer a burst grew.
+                self.tx_buf = bytes::BytesMut::new();
+            } else if self.tx_chunks.is_empty() {
+                // All output is written, the headers split off the buffer
+                // included: the next ones get its whole allocation again.
+                let _ = self.tx_buf.try_reclaim(HEADER_ROOM);
+            }
         }
     }
 
