@@ -16,6 +16,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -165,7 +166,6 @@ fn an_idle_server_connection_holds_little_heap() {
 /// other end of `client`, one at a time: each frame is written whole before
 /// the server reads, so its reads end on frame boundaries.
 async fn echo_large(client: &mut tokio::io::DuplexStream, frame: &[u8], count: usize) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut echo = vec![0u8; frame.len() - 4];
     for _ in 0..count {
         client.write_all(frame).await.unwrap();
@@ -177,7 +177,6 @@ async fn echo_large(client: &mut tokio::io::DuplexStream, frame: &[u8], count: u
 
 #[test]
 fn echoing_large_messages_allocates_no_buffer_per_message() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const SIZE: usize = 64 << 10;
     const MESSAGES: usize = 200;
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
