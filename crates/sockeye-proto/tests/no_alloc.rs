@@ -7,11 +7,12 @@
 //! A server sending large shared payloads without copying them allocates
 //! nothing per message either.
 //!
-//! A counting global allocator sees every allocation of this test binary, so
-//! the tests take turns (`ONE_AT_A_TIME`).
+//! A counting global allocator sees every allocation of this test binary;
+//! each thread counts its own, so neither the other test nor the harness
+//! (which allocates to report a finished test) can add to a test's count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use sockeye_proto::{Config, Connection, Event, MessageKind, Role, XorShift};
 
@@ -19,23 +20,32 @@ use sockeye_proto::{Config, Connection, Event, MessageKind, Role, XorShift};
 /// allocator.
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread. A `const` initialiser with no
+    /// destructor: reading it never allocates.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Adds one to this thread's count (nothing once its thread-locals are gone).
+fn count() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
 
 // SAFETY: every call is forwarded unchanged to `System`, which upholds the
 // `GlobalAlloc` contract; the counter is a side effect only.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -48,11 +58,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The tests share the counter, so they run one at a time.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
+/// Allocations made so far by the calling thread.
 fn allocations() -> usize {
-    ALLOCATIONS.load(Ordering::Relaxed)
+    ALLOCATIONS.with(Cell::get)
 }
 
 const MESSAGES: usize = 10_000;
@@ -151,7 +159,6 @@ fn steady_state(mut f: impl FnMut(usize)) -> (usize, usize) {
 
 #[test]
 fn no_allocation_per_small_message() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut report = Vec::new();
     for (kind, payload) in [
         (MessageKind::Binary, "0123456789abcdef"),
@@ -200,7 +207,6 @@ fn no_allocation_per_small_message() {
 /// allocates nothing per message either.
 #[test]
 fn no_allocation_per_large_message_sent_without_copy() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let payload = bytes::Bytes::from(vec![7u8; 64 << 10]);
     let mut srv = server();
     let (once, twice) = steady_state(|m| {
