@@ -11,7 +11,7 @@
 //! write, and replies read together share one timestamp.
 //!
 //! ```text
-//! loadgen --port P --conns C --size BYTES --inflight K --warmup S --duration S [--server-pid PID]
+//! loadgen --port P --conns C --size BYTES --inflight K --warmup S --duration S [--server-pid PID] [--rcvbuf BYTES]
 //! loadgen --port P --idle N [--server-pid PID]
 //! ```
 //!
@@ -21,6 +21,11 @@
 //! (utime + stime from /proc/PID/stat) over the measured window. With
 //! `--idle N` it opens N upgraded connections and reports the server's
 //! VmRSS before and after (and after one 16-byte echo on each).
+//!
+//! `--rcvbuf BYTES` sets SO_RCVBUF on the load connections (the kernel
+//! doubles it and stops autotuning the receive buffer). Off by default, as
+//! for any client; it is there to reproduce the 64 KiB cell's two states
+//! (see docs/benchmarks.md).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -40,6 +45,7 @@ struct Args {
     duration: f64,
     server_pid: Option<u32>,
     idle: Option<usize>,
+    rcvbuf: Option<u32>,
 }
 
 fn die(msg: &str) -> ! {
@@ -57,6 +63,7 @@ fn parse_args() -> Args {
         duration: 3.0,
         server_pid: None,
         idle: None,
+        rcvbuf: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +80,7 @@ fn parse_args() -> Args {
             "--duration" => a.duration = v.parse().unwrap_or_else(|_| bad()),
             "--server-pid" => a.server_pid = Some(v.parse().unwrap_or_else(|_| bad())),
             "--idle" => a.idle = Some(v.parse().unwrap_or_else(|_| bad())),
+            "--rcvbuf" => a.rcvbuf = Some(v.parse().unwrap_or_else(|_| bad())),
             _ => die(&format!("unknown flag {flag}")),
         }
     }
@@ -132,12 +140,17 @@ fn client_frame(size: usize) -> Vec<u8> {
     f
 }
 
-/// Connects (retrying while the server starts) and upgrades. Returns the
-/// stream and any bytes read past the response head.
-async fn connect(addr: SocketAddr) -> std::io::Result<(TcpStream, Vec<u8>)> {
+/// Connects (retrying while the server starts) and upgrades, with
+/// SO_RCVBUF set to `rcvbuf` if given. Returns the stream and any bytes
+/// read past the response head.
+async fn connect(addr: SocketAddr, rcvbuf: Option<u32>) -> std::io::Result<(TcpStream, Vec<u8>)> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut stream = loop {
-        match TcpStream::connect(addr).await {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        if let Some(bytes) = rcvbuf {
+            socket.set_recv_buffer_size(bytes)?;
+        }
+        match socket.connect(addr).await {
             Ok(s) => break s,
             Err(e)
                 if Instant::now() < deadline
@@ -279,10 +292,11 @@ struct ArgsShared {
     batch: Vec<u8>,
     batch_max: usize,
     inflight: usize,
+    rcvbuf: Option<u32>,
 }
 
 async fn drive(addr: SocketAddr, a: &ArgsShared, shared: &Shared) -> std::io::Result<()> {
-    let (mut stream, leftover) = connect(addr).await?;
+    let (mut stream, leftover) = connect(addr, a.rcvbuf).await?;
     let (mut rd, mut wr) = stream.split();
     let flight = RefCell::new(Flight {
         sent: VecDeque::with_capacity(a.inflight),
@@ -409,6 +423,7 @@ async fn load(addr: SocketAddr, args: &Args) -> String {
         batch,
         batch_max,
         inflight: args.inflight,
+        rcvbuf: args.rcvbuf,
     });
     let shared = Rc::new(Shared {
         phase: Cell::new(0),
@@ -463,7 +478,7 @@ async fn load(addr: SocketAddr, args: &Args) -> String {
 
 /// Sends one message and checks the echo byte for byte.
 async fn check_echo(addr: SocketAddr, size: usize) -> std::io::Result<()> {
-    let (mut stream, mut got) = connect(addr).await?;
+    let (mut stream, mut got) = connect(addr, None).await?;
     stream.write_all(&client_frame(size)).await?;
     let want_hdr = if size < 126 {
         2
@@ -503,7 +518,7 @@ async fn idle(addr: SocketAddr, n: usize, pid: Option<u32>) -> String {
         let gate = gate.clone();
         tasks.push(tokio::task::spawn_local(async move {
             let _permit = gate.acquire().await.unwrap();
-            connect(addr).await
+            connect(addr, None).await
         }));
     }
     let mut streams = Vec::with_capacity(n);
