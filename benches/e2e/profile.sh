@@ -13,8 +13,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=benches/e2e/servers.sh
-source "$HERE/servers.sh"
+# shellcheck source=benches/e2e/probe_lib.sh
+source "$HERE/probe_lib.sh"
 DURATION="${DURATION:-4}"
 PORT="${BASE_PORT:-20900}"
 

@@ -104,18 +104,13 @@ say "open file limit: $(ulimit -n)"
 
 export CLK_TCK="$(getconf CLK_TCK)"
 
+# shellcheck source=benches/e2e/servers.sh
+source "$HERE/servers.sh"
+
 # Starts server $1 on port $2, pinned; sets SERVER_PID.
 start_server() {
-    local name="$1" port="$2"
-    case "$name" in
-        sockeye-tokio) nice -n "$NICE" taskset -c "$SERVER_CPU" "$SOCKEYE" serve --runtime tokio --threads 1 --port "$port" >/dev/null & ;;
-        sockeye-std) nice -n "$NICE" taskset -c "$SERVER_CPU" "$SOCKEYE" serve --runtime std --port "$port" >/dev/null & ;;
-        tokio-tungstenite) nice -n "$NICE" taskset -c "$SERVER_CPU" "$PEER" --impl tungstenite --port "$port" & ;;
-        fastwebsockets) nice -n "$NICE" taskset -c "$SERVER_CPU" "$PEER" --impl fastwebsockets --port "$port" & ;;
-        tokio-websockets) nice -n "$NICE" taskset -c "$SERVER_CPU" "$PEER" --impl tokio-websockets --port "$port" & ;;
-        node-ws) nice -n "$NICE" taskset -c "$SERVER_CPU" node "$HERE/ws_server.js" --port "$port" >/dev/null & ;;
-        *) say "unknown server $name"; exit 2 ;;
-    esac
+    server_cmd "$1" "$2"
+    nice -n "$NICE" taskset -c "$SERVER_CPU" "${cmd[@]}" >/dev/null &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
 }

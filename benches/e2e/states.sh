@@ -14,8 +14,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=benches/e2e/servers.sh
-source "$HERE/servers.sh"
+# shellcheck source=benches/e2e/probe_lib.sh
+source "$HERE/probe_lib.sh"
 RUNS="${RUNS:-8}"
 PORT="${BASE_PORT:-21700}"
 
