@@ -77,10 +77,21 @@ impl Config {
     /// on incompressible data. Size receive buffers for a connection with
     /// compression by this, not by `max_frame_size`.
     pub fn max_compressed_frame_size(&self) -> usize {
-        self.max_frame_size
-            .saturating_add(self.max_frame_size / 32)
-            .saturating_add(1024)
+        with_deflate_overhead(self.max_frame_size)
     }
+
+    /// The most payload a compressed (permessage-deflate) message may
+    /// carry on the wire: `max_message_size` with the same allowance as
+    /// [`max_compressed_frame_size`](Self::max_compressed_frame_size). What
+    /// it inflates to is held to `max_message_size` itself.
+    pub fn max_compressed_message_size(&self) -> usize {
+        with_deflate_overhead(self.max_message_size)
+    }
+}
+
+/// `limit` plus 1/32 and 1 KiB: what DEFLATE may add to incompressible data.
+fn with_deflate_overhead(limit: usize) -> usize {
+    limit.saturating_add(limit / 32).saturating_add(1024)
 }
 
 impl Default for Config {

@@ -243,8 +243,9 @@ pub struct Connection {
     tx_scratch: BytesMut,
     rng: Option<Box<dyn RandomSource + Send>>,
     extension: Option<Box<dyn Extension>>,
-    /// Client: the permessage-deflate offer sent, to check the answer against.
-    deflate_offer: Option<ExtensionOffer>,
+    /// Client: the permessage-deflate offers sent, in order, to check the
+    /// answer against (empty when none was sent).
+    deflate_offers: alloc::vec::Vec<ExtensionOffer>,
     /// The extensions in force, as the server answered them.
     extensions: alloc::vec::Vec<ExtensionOffer>,
 }
@@ -306,7 +307,7 @@ impl Connection {
             tx_scratch: BytesMut::new(),
             rng,
             extension: None,
-            deflate_offer: None,
+            deflate_offers: alloc::vec::Vec::new(),
             extensions: alloc::vec::Vec::new(),
         }
     }
@@ -334,20 +335,22 @@ impl Connection {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);
         let is_deflate = |o: &&ExtensionOffer| o.name.eq_ignore_ascii_case(deflate::EXTENSION_NAME);
-        let mut deflate_offer = None;
+        let mut deflate_offers: alloc::vec::Vec<_> = match config.deflate {
+            Some(_) => request
+                .extensions
+                .iter()
+                .filter(is_deflate)
+                .cloned()
+                .collect(),
+            None => alloc::vec::Vec::new(),
+        };
         let (bytes, hs) = match &config.deflate {
-            Some(cfg) => match request.extensions.iter().find(is_deflate) {
-                Some(own) => {
-                    deflate_offer = Some(own.clone());
-                    request.encode(nonce)?
-                }
-                None => {
-                    let offer = deflate::client_offer(cfg);
-                    deflate_offer = Some(offer.clone());
-                    request.clone().extension(offer).encode(nonce)?
-                }
-            },
-            None => request.encode(nonce)?,
+            Some(cfg) if deflate_offers.is_empty() => {
+                let offer = deflate::client_offer(cfg);
+                deflate_offers.push(offer.clone());
+                request.clone().extension(offer).encode(nonce)?
+            }
+            _ => request.encode(nonce)?,
         };
         let hs = hs.with_limits(config.handshake);
         let mut conn = Connection::new(
@@ -356,7 +359,7 @@ impl Connection {
             Phase::ClientResponse(Box::new(hs)),
             Some(rng),
         );
-        conn.deflate_offer = deflate_offer;
+        conn.deflate_offers = deflate_offers;
         conn.tx_buf.extend_from_slice(&bytes);
         Ok(conn)
     }
@@ -706,12 +709,15 @@ impl Connection {
     }
 
     /// Client: checks the server's permessage-deflate answer, if any, and
-    /// installs the extension.
+    /// installs the extension. With several offers sent, the server may
+    /// have accepted any one of them (RFC 7692 §5): the answer must fit one
+    /// (the first that it fits sets the parameters); if it fits none, the
+    /// error is the one against the first offer.
     fn install_client_deflate(
         &mut self,
         response: &Response,
     ) -> Result<(), handshake::HandshakeError> {
-        let (Some(cfg), Some(offer)) = (&self.config.deflate, &self.deflate_offer) else {
+        let Some(cfg) = &self.config.deflate else {
             return Ok(());
         };
         let Some(answer) = response
@@ -721,8 +727,39 @@ impl Connection {
         else {
             return Ok(());
         };
-        let params = deflate::accept_response(cfg, offer, answer)
-            .map_err(handshake::HandshakeError::DeflateResponse)?;
+        let fail = handshake::HandshakeError::DeflateResponse;
+        if let Some(other) = response
+            .extensions
+            .iter()
+            .find(|e| deflate::uses_rsv1(&e.name))
+        {
+            return Err(fail(deflate::NegotiationError::ConflictingExtension(
+                other.name.clone(),
+            )));
+        }
+        let mut first_error = None;
+        let mut agreed = None;
+        for offer in &self.deflate_offers {
+            match deflate::accept_response(cfg, offer, answer) {
+                Ok(params) => {
+                    agreed = Some(params);
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let params = match (agreed, first_error) {
+            (Some(params), _) => params,
+            (None, Some(e)) => return Err(fail(e)),
+            // No offer was sent, yet the server answered one.
+            (None, None) => {
+                return Err(fail(deflate::NegotiationError::NotOffered(
+                    deflate::EXTENSION_NAME,
+                )))
+            }
+        };
         self.extension = Some(Box::new(PerMessageDeflate::new(Role::Client, params, cfg)));
         Ok(())
     }

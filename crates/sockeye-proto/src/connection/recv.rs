@@ -166,9 +166,14 @@ impl Connection {
             });
         }
         // The payload length is checked against the message limit before a
-        // byte of it is buffered; decoded sizes are checked while decoding.
+        // byte of it is buffered (compressed payloads with DEFLATE's
+        // allowance, as frames); decoded sizes are checked while decoding.
         let total = (msg.size as u64).saturating_add(h.payload_len);
-        if total > self.config.max_message_size as u64 {
+        let wire_limit = match msg.transformed {
+            true => self.config.max_compressed_message_size(),
+            false => self.config.max_message_size,
+        };
+        if total > wire_limit as u64 {
             return Err(ProtocolError::MessageTooBig {
                 limit: self.config.max_message_size,
             });

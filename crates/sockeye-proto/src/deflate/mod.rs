@@ -29,7 +29,7 @@ mod tests;
 pub use codec::{Compressor, Inflater};
 pub use extension::PerMessageDeflate;
 pub use negotiate::{
-    accept_response, client_offer, negotiate_server, DeflateParams, NegotiationError,
+    accept_response, client_offer, negotiate_server, uses_rsv1, DeflateParams, NegotiationError,
 };
 pub use pool::StatePool;
 

@@ -70,6 +70,10 @@ pub enum NegotiationError {
     /// The server's response leaves out a parameter the client required
     /// (`server_no_context_takeover`, `server_max_window_bits`).
     Ignored(&'static str),
+    /// The server accepted permessage-deflate together with this other
+    /// extension, which also uses the RSV1 bit: RFC 7692 §5 requires the
+    /// client to fail the connection.
+    ConflictingExtension(String),
 }
 
 impl fmt::Display for NegotiationError {
@@ -99,11 +103,37 @@ impl fmt::Display for NegotiationError {
             NegotiationError::Ignored(p) => {
                 write!(f, "the server ignored {p}, which the client required")
             }
+            NegotiationError::ConflictingExtension(name) => write!(
+                f,
+                "the server accepted permessage-deflate together with {name}, \
+                 which also uses the RSV1 bit"
+            ),
         }
     }
 }
 
 impl core::error::Error for NegotiationError {}
+
+/// Whether the extension `name`, other than permessage-deflate, is known to
+/// use the RSV1 bit: every other per-message compression extension
+/// (`permessage-*`, RFC 7692 §6) and the per-frame deflate drafts
+/// (`deflate-frame`, `x-webkit-deflate-frame`, `perframe-deflate`). Such an
+/// extension cannot be in force together with permessage-deflate.
+pub fn uses_rsv1(name: &str) -> bool {
+    if name.eq_ignore_ascii_case(EXTENSION_NAME) {
+        return false;
+    }
+    let prefix = "permessage-";
+    name.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        || [
+            "deflate-frame",
+            "x-webkit-deflate-frame",
+            "perframe-deflate",
+        ]
+        .iter()
+        .any(|known| name.eq_ignore_ascii_case(known))
+}
 
 /// The parameters of one offer or response, checked for grammar only.
 #[derive(Default)]

@@ -588,6 +588,119 @@ fn servers_decline_by_default_and_clients_fail_bad_answers() {
     assert_eq!(client.state(), State::Closed);
 }
 
+/// A client with `offers` of its own (compression on), and the bytes of a
+/// server's 101 answering with `answers`.
+fn answered(offers: &[ExtensionOffer], answers: &[ExtensionOffer]) -> Connection {
+    let cc = Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    };
+    let request = offers
+        .iter()
+        .fold(ClientRequest::new("h", "/"), |r, o| r.extension(o.clone()));
+    let mut client = Connection::client(&request, cc, Box::new(XorShift::new(1))).unwrap();
+    let mut server = Connection::server(Config::default());
+    server.feed(&client.take_output());
+    let Ok(Some(Event::Request(req))) = server.poll_event() else {
+        panic!("no upgrade request")
+    };
+    client.feed(&req.accept_response(None, answers, &Headers::new()).unwrap());
+    client
+}
+
+#[test]
+fn client_takes_an_answer_to_any_of_its_offers() {
+    // RFC 7692 §5: the server may pick any offer. Here it picks the second,
+    // plain one; the first asked for server_no_context_takeover.
+    let strict = offer(&[("server_no_context_takeover", None)]);
+    let plain = offer(&[]);
+    let mut client = answered(&[strict.clone(), plain.clone()], &[offer(&[])]);
+    assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
+    assert_eq!(client.extensions().len(), 1);
+    // An answer to the first offer is taken as such.
+    let answer = offer(&[("server_no_context_takeover", None)]);
+    let mut client = answered(&[strict.clone(), plain], &[answer]);
+    assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
+    // An answer that fits no offer fails with what is wrong against the
+    // first: here the one offer required server_no_context_takeover.
+    let mut client = answered(&[strict], &[offer(&[])]);
+    let err = client.poll_event().unwrap_err();
+    assert_eq!(
+        err,
+        Error::Handshake(HandshakeError::DeflateResponse(NegotiationError::Ignored(
+            "server_no_context_takeover"
+        )))
+    );
+    // A window larger than every offer allowed fits none.
+    let small = offer(&[("client_max_window_bits", Some("10"))]);
+    let smaller = offer(&[("client_max_window_bits", Some("9"))]);
+    let answer = offer(&[("client_max_window_bits", Some("11"))]);
+    let mut client = answered(&[small, smaller], &[answer]);
+    assert!(matches!(
+        client.poll_event(),
+        Err(Error::Handshake(HandshakeError::DeflateResponse(
+            NegotiationError::WindowTooLarge {
+                offered: 10,
+                got: 11,
+                ..
+            }
+        )))
+    ));
+}
+
+#[test]
+fn client_fails_permessage_deflate_beside_another_rsv1_extension() {
+    // RFC 7692 §5: a response accepting permessage-deflate together with
+    // an extension that also uses RSV1 must fail the connection.
+    for other in [
+        "x-webkit-deflate-frame",
+        "permessage-bzip2",
+        "Deflate-Frame",
+    ] {
+        let mut client = answered(
+            &[ExtensionOffer::new(other), offer(&[])],
+            &[ExtensionOffer::new(other), offer(&[])],
+        );
+        let err = client.poll_event().unwrap_err();
+        assert_eq!(
+            err,
+            Error::Handshake(HandshakeError::DeflateResponse(
+                NegotiationError::ConflictingExtension(other.into())
+            )),
+            "{other}"
+        );
+        assert!(err.to_string().contains("RSV1"), "{err}");
+        assert_eq!(client.state(), State::Closed);
+    }
+    // An extension that does not use RSV1 may stand beside it.
+    let mut client = answered(
+        &[ExtensionOffer::new("x-trace"), offer(&[])],
+        &[ExtensionOffer::new("x-trace"), offer(&[])],
+    );
+    assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
+    assert!(!uses_rsv1("permessage-deflate") && !uses_rsv1("PerMessage-Deflate"));
+    assert!(uses_rsv1("PERMESSAGE-X") && !uses_rsv1("permessage") && !uses_rsv1("é"));
+}
+
+#[test]
+fn client_compares_extension_names_without_case() {
+    let mut client = answered(&[], &[ExtensionOffer::new("Permessage-Deflate")]);
+    assert!(matches!(client.poll_event(), Ok(Some(Event::Connected(_)))));
+    assert_eq!(client.extensions().len(), 1);
+    // Twice, in different cases, is still twice.
+    let mut client = answered(
+        &[],
+        &[
+            ExtensionOffer::new("permessage-deflate"),
+            ExtensionOffer::new("PERMESSAGE-DEFLATE"),
+        ],
+    );
+    assert!(matches!(
+        client.poll_event(),
+        Err(Error::Handshake(HandshakeError::DuplicateExtension(_)))
+    ));
+}
+
 #[test]
 fn rsv1_rules() {
     // Negotiated: RSV1 on a continuation or a control frame is a
@@ -664,6 +777,61 @@ fn compressed_frames_may_carry_deflate_overhead_past_the_frame_limit() {
         vec![Err(Error::Protocol(ProtocolError::FrameTooBig {
             len: limit as u64 + 1,
             limit
+        }))]
+    );
+}
+
+/// Asserts that `events` is one binary message holding `data`, printing
+/// only the errors (not kilobytes of payload) when it is not.
+fn assert_one_binary(events: Vec<Result<Event, Error>>, data: &[u8]) {
+    let ok = matches!(&events[..], [Ok(Event::Binary(b))] if b[..] == data[..]);
+    let errors: Vec<_> = events.iter().map(|e| e.as_ref().err()).collect();
+    assert!(
+        ok,
+        "not one binary message of {} bytes: {errors:?}",
+        data.len()
+    );
+}
+
+#[test]
+fn compressed_messages_may_carry_deflate_overhead_past_the_message_limit() {
+    // A message exactly at both limits, incompressible: on the wire it is
+    // larger than the limit, inflated it is not. In one frame and in four.
+    let config = Config {
+        max_frame_size: 32 << 10,
+        max_message_size: 32 << 10,
+        ..Config::default()
+    };
+    let data: Vec<u8> = (0..32u32 << 10)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let packed = compress_msg(&mut Compressor::new(0, 15), &data);
+    assert!(packed.len() > 32 << 10);
+    let mut conn = server_with(config.clone());
+    conn.feed(&frame(0xc2, &packed));
+    assert_one_binary(drain(&mut conn), &data);
+    let quarter = packed.len() / 4;
+    let mut conn = server_with(config.clone());
+    for (i, piece) in packed.chunks(quarter + 1).enumerate() {
+        let first = match i {
+            0 => 0x42,
+            3 => 0x80,
+            _ => 0x00,
+        };
+        conn.feed(&frame(first, piece));
+    }
+    assert_one_binary(drain(&mut conn), &data);
+    // The allowance is bounded: a second frame announcing one byte more
+    // fails before it arrives. (What a message inflates to is held to
+    // max_message_size itself: decompression_bomb_stops_at_the_limit.)
+    let limit = config.max_compressed_message_size();
+    let mut conn = server_with(config);
+    conn.feed(&frame(0x42, &packed[..1024]));
+    conn.feed(&frame(0x80, &vec![0; limit - 1024 + 1])[..10]);
+    assert_eq!(
+        drain(&mut conn),
+        vec![Err(Error::Protocol(ProtocolError::MessageTooBig {
+            limit: 32 << 10
         }))]
     );
 }

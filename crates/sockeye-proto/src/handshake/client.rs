@@ -534,13 +534,19 @@ impl ClientHandshake {
                 parse_extensions(&value).map_err(HandshakeError::InvalidExtensionHeader)?
             }
         };
+        // Extension names compare without regard to case, as the
+        // permessage-deflate negotiation compares them.
         for (i, e) in extensions.iter().enumerate() {
-            if !self.extensions.contains(&e.name) {
+            if !self
+                .extensions
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&e.name))
+            {
                 return Err(HandshakeError::ExtensionNotOffered(e.name.clone()));
             }
             if extensions
                 .get(..i)
-                .is_some_and(|before| before.iter().any(|b| b.name == e.name))
+                .is_some_and(|before| before.iter().any(|b| b.name.eq_ignore_ascii_case(&e.name)))
             {
                 return Err(HandshakeError::DuplicateExtension(e.name.clone()));
             }
