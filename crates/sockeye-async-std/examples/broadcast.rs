@@ -1,8 +1,8 @@
 //! ws's "broadcast" recipe on async-std or smol: a chat server that sends
 //! every message to all the other clients (encoded once for all of them),
-//! greets each client by the name its token maps to (an async accept
-//! callback, 401 without a known token), pings every 30 s and drops peers
-//! that stop answering.
+//! tells the others who joined and greets each client by the name its
+//! token maps to (an async accept callback, 401 without a known token),
+//! pings every 30 s and drops peers that stop answering.
 //!
 //! `cargo run -p sockeye-async-std --example broadcast` serves on
 //! 127.0.0.1:8080 under async-std (`-- --smol` under smol); connect with
@@ -51,6 +51,11 @@ pub async fn run(server: Server) -> std::io::Result<()> {
                 client
                     .clients
                     .broadcast_except(client.id, format!("{name} joined"));
+                // After the announcement: a client that reads its welcome
+                // knows the others have been told.
+                if client.ws.send(format!("welcome, {name}")).await.is_err() {
+                    return;
+                }
                 while let Some(Ok(message)) = client.ws.recv().await {
                     if let Some(text) = message.as_text() {
                         // To everyone else; `broadcast` would include the sender.
@@ -89,23 +94,21 @@ pub async fn self_test(smol: bool) -> sockeye_async_std::Result<()> {
         .await
         .unwrap_err();
     assert_eq!(refused.http_status(), Some(401));
-    // The server registers a client just after its handshake: wait for it,
-    // so that it hears who joins next.
-    let tracked = |n: usize| {
-        let clients = clients.clone();
+    // A client's welcome comes after the others were told it joined (and
+    // after it was registered, so it hears who joins next): wait for it
+    // before the next one connects.
+    let join = |token: &'static str| {
+        let url = url(token);
         async move {
-            let started = std::time::Instant::now();
-            while clients.len() < n && started.elapsed() < Duration::from_secs(5) {
-                async_io::Timer::after(Duration::from_millis(2)).await;
-            }
+            let (mut ws, _) = sockeye_async_std::connect(&url).await?;
+            assert_eq!(next_text(&mut ws).await?, format!("welcome, {token}"));
+            Ok::<_, sockeye_async_std::Error>(ws)
         }
     };
-    let (mut alice, _) = sockeye_async_std::connect(&url("alice")).await?;
-    tracked(1).await;
-    let (mut bob, _) = sockeye_async_std::connect(&url("bob")).await?;
-    tracked(2).await;
+    let mut alice = join("alice").await?;
+    let mut bob = join("bob").await?;
     assert_eq!(next_text(&mut alice).await?, "bob joined");
-    let (mut carol, _) = sockeye_async_std::connect(&url("carol")).await?;
+    let mut carol = join("carol").await?;
     assert_eq!(next_text(&mut alice).await?, "carol joined");
     assert_eq!(next_text(&mut bob).await?, "carol joined");
     assert_eq!(clients.len(), 3);

@@ -1,8 +1,8 @@
 //! ws's "broadcast" recipe with blocking sockets, a thread per connection:
 //! a chat server that sends every message to all the other clients
-//! (encoded once for all of them), greets each client by the name its
-//! token maps to (401 without a known one), pings every 30 s and drops
-//! peers that stop answering.
+//! (encoded once for all of them), tells the others who joined and greets
+//! each client by the name its token maps to (401 without a known one),
+//! pings every 30 s and drops peers that stop answering.
 //!
 //! `cargo run -p sockeye-std --example broadcast_server` serves on
 //! 127.0.0.1:8080; connect with `?token=alice` or `?token=bob`.
@@ -34,6 +34,11 @@ pub fn run(server: Server) -> std::io::Result<()> {
         client
             .clients
             .broadcast_except(client.id, format!("{name} joined"));
+        // After the announcement: a client that reads its welcome knows
+        // the others have been told.
+        if client.ws.send(format!("welcome, {name}")).is_err() {
+            return;
+        }
         while let Ok(message) = client.ws.recv() {
             if let Some(text) = message.as_text() {
                 // To everyone else; `broadcast` would include the sender.
@@ -67,20 +72,18 @@ pub fn self_test() -> sockeye_std::Result<()> {
     };
     let refused = connect("mallory").unwrap_err();
     assert_eq!(refused.http_status(), Some(401));
-    // The server registers a client just after its handshake: wait for it,
-    // so that it hears who joins next.
-    let tracked = |n: usize| {
-        let started = std::time::Instant::now();
-        while clients.len() < n && started.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(2));
-        }
+    // A client's welcome comes after the others were told it joined (and
+    // after it was registered, so it hears who joins next): wait for it
+    // before the next one connects.
+    let join = |token: &str| -> sockeye_std::Result<_> {
+        let mut ws = connect(token)?;
+        assert_eq!(next_text(&mut ws)?, format!("welcome, {token}"));
+        Ok(ws)
     };
-    let mut alice = connect("alice")?;
-    tracked(1);
-    let mut bob = connect("bob")?;
-    tracked(2);
+    let mut alice = join("alice")?;
+    let mut bob = join("bob")?;
     assert_eq!(next_text(&mut alice)?, "bob joined");
-    let mut carol = connect("carol")?;
+    let mut carol = join("carol")?;
     assert_eq!(next_text(&mut alice)?, "carol joined");
     assert_eq!(next_text(&mut bob)?, "carol joined");
     assert_eq!(clients.len(), 3);
