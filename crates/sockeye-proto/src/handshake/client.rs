@@ -413,16 +413,27 @@ impl ClientHandshake {
     }
 
     fn step(&mut self, input: &[u8]) -> Result<Option<(Response, usize)>, HandshakeError> {
+        let mut offset = 0;
         let body_input = match &mut self.state {
             State::Done => return Err(HandshakeError::AlreadyDone),
             State::Body { .. } => input,
-            State::Head => {
-                let Some(used) = self.scanner.feed(input)? else {
+            State::Head => loop {
+                // `offset`: the bytes of `input` taken by interim responses.
+                let rest = input.get(offset..).unwrap_or_default();
+                let Some(used) = self.scanner.feed(rest)? else {
                     return Ok(None);
                 };
+                let used = offset + used;
                 let (status, headers) = self.parse_head()?;
                 if status == 101 {
                     return self.validate(headers).map(|r| Some((r, used)));
+                }
+                if (100..200).contains(&status) {
+                    // An interim response (100 Continue, 103 Early Hints):
+                    // the final one follows (RFC 9110 §15.2).
+                    self.scanner.reset();
+                    offset = used;
+                    continue;
                 }
                 if (300..400).contains(&status) {
                     let location = headers.get("Location").map(String::from);
@@ -442,8 +453,8 @@ impl ClientHandshake {
                     headers,
                     reader,
                 };
-                input.get(used..).unwrap_or_default()
-            }
+                break input.get(used..).unwrap_or_default();
+            },
         };
         let State::Body { reader, .. } = &mut self.state else {
             return Ok(None);
@@ -499,7 +510,12 @@ impl ClientHandshake {
 
     /// Checks a 101 response against the request.
     fn validate(&self, headers: Headers) -> Result<Response, HandshakeError> {
-        if !headers.contains_token("Upgrade", "websocket") {
+        // Exactly `websocket` (RFC 6455 §4.1): not a list that has it.
+        let upgrade = headers.joined("Upgrade");
+        if !upgrade
+            .as_deref()
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"))
+        {
             return Err(HandshakeError::NotWebSocketUpgrade {
                 got: headers.joined("Upgrade"),
             });
@@ -749,6 +765,35 @@ mod tests {
     }
 
     #[test]
+    fn interim_responses_before_the_101_are_skipped() {
+        // RFC 9110 §15.2: a client parses 1xx responses it did not expect
+        // and waits for the final one. Whole, and one byte at a time.
+        let interim = "HTTP/1.1 100 Continue\r\n\r\n\
+                       HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+        let wire = format!("{interim}{}\u{81}\u{0}", response(""));
+        let frames = "\u{81}\u{0}".len();
+        let (r, used) = client(ClientRequest::new("h", "/"))
+            .feed(wire.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.status, used), (101, wire.len() - frames));
+        let mut c = client(ClientRequest::new("h", "/"));
+        let bytes = wire.as_bytes();
+        let last = bytes.len() - frames - 1;
+        for &b in &bytes[..last] {
+            assert_eq!(c.feed(&[b]), Ok(None));
+        }
+        let (r, used) = c.feed(&bytes[last..]).unwrap().unwrap();
+        assert_eq!((r.status, used), (101, 1));
+        // An interim response followed by a refusal is the refusal.
+        let refusal = format!("{interim}HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        assert!(matches!(
+            client(ClientRequest::new("h", "/")).feed(refusal.as_bytes()),
+            Err(HandshakeError::UnexpectedResponse { status: 403, .. })
+        ));
+    }
+
+    #[test]
     fn case_and_token_lists_in_the_response() {
         let mut c = client(ClientRequest::new("h", "/").protocol("chat"));
         let wire = "HTTP/1.1 101 OK\r\nupgrade: WebSocket\r\nconnection: keep-alive, UPGRADE\r\n\
@@ -783,6 +828,14 @@ mod tests {
         assert!(matches!(run(two_accepts), E::BadAccept { got: Some(_) }));
         let no_upgrade = response("").replace("Upgrade: websocket\r\n", "");
         assert_eq!(run(no_upgrade), E::NotWebSocketUpgrade { got: None });
+        // `Upgrade` must be `websocket` itself (RFC 6455 §4.1), not a list.
+        let listed = response("").replace("Upgrade: websocket", "Upgrade: h2c, websocket");
+        assert_eq!(
+            run(listed),
+            E::NotWebSocketUpgrade {
+                got: Some("h2c, websocket".into())
+            }
+        );
         let no_conn = response("").replace("Connection: Upgrade\r\n", "Connection: close\r\n");
         assert_eq!(
             run(no_conn),

@@ -122,6 +122,10 @@ pub enum HandshakeError {
         /// The `Connection` value received, if any.
         got: Option<String>,
     },
+    /// The upgrade request announces a body (`Transfer-Encoding`, or a
+    /// `Content-Length` other than 0) (400). The connection switches to
+    /// WebSocket right after the head, so a body would be read as frames.
+    RequestBody,
     /// There is no `Sec-WebSocket-Key` (400).
     MissingKey,
     /// `Sec-WebSocket-Key` is not the base64 text of 16 bytes (400).
@@ -220,6 +224,7 @@ impl HandshakeError {
             | MissingHost
             | NotWebSocketUpgrade { .. }
             | MissingConnectionUpgrade { .. }
+            | RequestBody
             | MissingKey
             | InvalidKey(_)
             | InvalidProtocolHeader(_)
@@ -298,6 +303,10 @@ impl fmt::Display for HandshakeError {
             MissingConnectionUpgrade { got: Some(v) } => write!(
                 f,
                 "the Connection header is {v:?}; a WebSocket handshake needs it to list `Upgrade`"
+            ),
+            RequestBody => f.write_str(
+                "the upgrade request has a body (Transfer-Encoding, or a Content-Length \
+                 other than 0); a WebSocket handshake request has none",
             ),
             MissingKey => f.write_str("the request has no Sec-WebSocket-Key header"),
             InvalidKey(k) => write!(

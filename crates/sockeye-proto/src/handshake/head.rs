@@ -118,6 +118,15 @@ impl HeadScanner {
     pub(crate) fn clear(&mut self) {
         self.buf = Vec::new();
     }
+
+    /// Gets ready for another head (after an interim response), keeping the
+    /// buffer's memory.
+    pub(crate) fn reset(&mut self) {
+        self.buf.clear();
+        self.line_len = 0;
+        self.line_first = 0;
+        self.lines = 0;
+    }
 }
 
 #[cfg(test)]

@@ -106,7 +106,9 @@ const REJECT_RESERVED: [&str; 3] = ["Connection", "Content-Length", "Transfer-En
 /// (e.g. 401 or 403 after looking at the [`Request`](super::Request)).
 ///
 /// Writes the status line with the standard reason phrase ([`reason_phrase`];
-/// a status outside 100..=999 is sent as 500), `Connection: close`,
+/// a status outside 100..=999 is sent as 500), `Connection: close` (with
+/// `upgrade` listed too when `headers` has an `Upgrade` field, as RFC 9110
+/// §7.8 requires: the 426 of a version mismatch),
 /// `Content-Length`, then `headers` in order, then `body`. Send it and close
 /// the connection. Because this cannot fail, caller headers that could corrupt
 /// the response are left out: names that are not tokens, values with control
@@ -120,7 +122,11 @@ pub fn reject_response(status: u16, headers: &Headers, body: &[u8]) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(128 + body.len());
     write_status_line(&mut out, status);
-    write_field(&mut out, "Connection", "close");
+    let upgrade = headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("Upgrade") && is_field_value(&h.value));
+    let connection = if upgrade { "Upgrade, close" } else { "close" };
+    write_field(&mut out, "Connection", connection);
     let mut len_buf = [0u8; 20];
     write_field(
         &mut out,

@@ -125,7 +125,8 @@ impl Request {
     /// tokens). `extra` headers are appended; their names must be tokens, their
     /// values free of control characters such as CR and LF, and they may not
     /// replace the headers written here. After sending it, the connection
-    /// speaks WebSocket.
+    /// speaks WebSocket. A request with `Expect: 100-continue` gets a
+    /// `100 Continue` first, as RFC 9110 §7.8 requires before a 101.
     pub fn accept_response(
         &self,
         protocol: Option<&str>,
@@ -134,6 +135,10 @@ impl Request {
     ) -> Result<Vec<u8>, HandshakeError> {
         let headers = self.accept_headers(protocol, extensions, extra)?;
         let mut out = Vec::with_capacity(160);
+        if self.headers.contains_token("Expect", "100-continue") {
+            write_status_line(&mut out, 100);
+            out.extend_from_slice(b"\r\n");
+        }
         write_status_line(&mut out, 101);
         for h in &headers {
             write_field(&mut out, &h.name, &h.value);
@@ -144,7 +149,8 @@ impl Request {
 
     /// The header fields of the `101 Switching Protocols` response that
     /// [`accept_response`](Self::accept_response) writes, checked the same
-    /// way, for an HTTP server that writes the response itself (hyper).
+    /// way, for an HTTP server that writes the response itself (hyper; that
+    /// server also answers `Expect: 100-continue`).
     pub fn accept_headers(
         &self,
         protocol: Option<&str>,
@@ -264,6 +270,16 @@ pub fn validate_request(
         return Err(HandshakeError::MissingConnectionUpgrade {
             got: headers.joined("Connection"),
         });
+    }
+    // The protocol switches right after the head: a body would be taken for
+    // frames (and could smuggle frames past an intermediary that read it as
+    // a body).
+    let has_body = headers.count("Transfer-Encoding") > 0
+        || headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("Content-Length") && h.value.trim() != "0");
+    if has_body {
+        return Err(HandshakeError::RequestBody);
     }
     let version = match headers.count("Sec-WebSocket-Version") {
         1 => headers
@@ -578,6 +594,12 @@ mod tests {
                 },
                 400,
             ),
+            (replace("Origin", "Content-Length: 5"), E::RequestBody, 400),
+            (
+                replace("Origin", "Transfer-Encoding: chunked"),
+                E::RequestBody,
+                400,
+            ),
             (replace("Sec-WebSocket-Key", ""), E::MissingKey, 400),
             (
                 replace(
@@ -666,8 +688,14 @@ mod tests {
                 text.starts_with(&format!("HTTP/1.1 {status} {reason}\r\n")),
                 "{text}"
             );
-            assert!(text.contains("Connection: close\r\n"));
+            // A response with Upgrade lists it in Connection (RFC 9110 §7.8).
+            let connection = match status {
+                426 => "\r\nConnection: Upgrade, close\r\n",
+                _ => "\r\nConnection: close\r\n",
+            };
+            assert!(text.contains(connection), "{text}");
             if status == 426 {
+                assert!(text.contains("\r\nUpgrade: websocket\r\n"), "{text}");
                 assert!(
                     text.contains("\r\nSec-WebSocket-Version: 13, 8\r\n"),
                     "{text}"
@@ -678,6 +706,27 @@ mod tests {
             }
             assert!(!got.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn an_empty_body_is_no_body() {
+        let r = parse(&replace("Origin", "Content-Length: 0")).unwrap();
+        assert_eq!(r.headers.get("Content-Length"), Some("0"));
+    }
+
+    #[test]
+    fn expect_100_continue_gets_a_100_before_the_101() {
+        // RFC 9110 §7.8.
+        let r = parse(&replace("Origin", "Expect: 100-continue")).unwrap();
+        let out = r.accept_response(None, &[], &Headers::new()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n"),
+            "{text}"
+        );
+        let plain = parse(RFC_REQUEST).unwrap();
+        let out = plain.accept_response(None, &[], &Headers::new()).unwrap();
+        assert!(out.starts_with(b"HTTP/1.1 101 "));
     }
 
     #[test]
