@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::server::with_deadline;
-use crate::transport::Transport;
+use crate::transport::{DeadlineIo, Transport};
 use crate::websocket::WebSocket;
 use crate::{proxy, redirect, MaybeTlsStream};
 use sockeye_proto::handshake::{ClientRequest, Response};
@@ -75,8 +75,10 @@ pub fn connect_stream(
     let mut stream = connect_tcp(&host, port, deadline)?;
     stream.set_nodelay(options.nodelay)?;
     if let Some(tunnel) = tunnel {
-        stream.set_read_timeout(remaining(deadline)?)?;
-        proxy::establish(&mut stream, tunnel).map_err(timed_out)?;
+        // Each read waits until the deadline at most, so that a proxy
+        // dribbling its answer cannot stretch the handshake timeout.
+        remaining(deadline)?;
+        proxy::establish(&mut DeadlineIo::new(&mut stream, deadline), tunnel).map_err(timed_out)?;
         stream.set_read_timeout(None)?;
     }
     #[cfg(feature = "rustls")]

@@ -15,20 +15,30 @@ impl UpgradeRequest {
         (!first.is_empty()).then_some(first)
     }
 
-    /// The client's IP address: the first `X-Forwarded-For` hop when it
-    /// parses as an address (a bare IP, or `[v6]:port` / `v4:port`), else the
-    /// peer's address. See [`forwarded_for`](Self::forwarded_for) about
-    /// trusting the header.
-    pub fn client_ip(&self) -> Option<IpAddr> {
-        self.forwarded_for()
-            .and_then(parse_hop)
-            .or_else(|| self.peer_addr.map(|a| a.ip()))
+    /// The client's IP address for a server that may sit behind a proxy:
+    /// when the connection comes from a peer that `is_trusted_proxy`
+    /// accepts (your proxy's address: `|ip| ip.is_loopback()` for one on the
+    /// same machine), the first `X-Forwarded-For` hop if it parses as an
+    /// address (a bare IP, `[v6]`, or `[v6]:port` / `v4:port`); otherwise
+    /// the peer's own address. Anyone can send the header, so it is only
+    /// believed from a proxy you trust; `|_| false` never believes it.
+    pub fn client_ip(&self, is_trusted_proxy: impl Fn(IpAddr) -> bool) -> Option<IpAddr> {
+        let peer = self.peer_addr.map(|a| a.ip());
+        match peer {
+            Some(ip) if is_trusted_proxy(ip) => self.forwarded_for().and_then(parse_hop).or(peer),
+            _ => peer,
+        }
     }
 }
 
-/// Parses one `X-Forwarded-For` element: an IP, possibly with a port.
+/// Parses one `X-Forwarded-For` element: an IP, possibly bracketed (v6),
+/// possibly with a port.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
-    if let Ok(ip) = hop.parse() {
+    let bare = hop
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(hop);
+    if let Ok(ip) = bare.parse() {
         return Some(ip);
     }
     hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
@@ -56,18 +66,27 @@ mod tests {
     }
 
     #[test]
-    fn first_hop_or_peer() {
+    fn first_hop_from_a_trusted_proxy_or_peer() {
+        // The peer, 10.0.0.9, is the proxy in front of this server.
+        let ours = |ip: IpAddr| ip == "10.0.0.9".parse::<IpAddr>().unwrap();
         let r = request(Some(" 203.0.113.7 , 10.0.0.1"));
         assert_eq!(r.forwarded_for(), Some("203.0.113.7"));
-        assert_eq!(r.client_ip(), "203.0.113.7".parse().ok());
+        assert_eq!(r.client_ip(ours), "203.0.113.7".parse().ok());
         let r = request(Some("[2001:db8::1]:443, 10.0.0.1"));
-        assert_eq!(r.client_ip(), "2001:db8::1".parse().ok());
+        assert_eq!(r.client_ip(ours), "2001:db8::1".parse().ok());
+        let r = request(Some("[2001:db8::2]"));
+        assert_eq!(r.client_ip(ours), "2001:db8::2".parse().ok());
         let r = request(Some("unknown"));
         assert_eq!(r.forwarded_for(), Some("unknown"));
-        assert_eq!(r.client_ip(), "10.0.0.9".parse().ok());
+        assert_eq!(r.client_ip(ours), "10.0.0.9".parse().ok());
         let r = request(None);
         assert_eq!(r.forwarded_for(), None);
-        assert_eq!(r.client_ip(), "10.0.0.9".parse().ok());
+        assert_eq!(r.client_ip(ours), "10.0.0.9".parse().ok());
         assert_eq!(request(Some(" ,x")).forwarded_for(), None);
+        // From a peer that is not a trusted proxy, the header is a claim:
+        // the peer's own address it is.
+        let r = request(Some("127.0.0.1"));
+        assert_eq!(r.client_ip(|_| false), "10.0.0.9".parse().ok());
+        assert_eq!(r.client_ip(|ip| ip.is_loopback()), "10.0.0.9".parse().ok());
     }
 }

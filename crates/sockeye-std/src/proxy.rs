@@ -324,10 +324,14 @@ impl Proxy {
                 return Ok(None);
             }
         }
-        let scheme_vars: &[&str] = if url.secure {
-            &["https_proxy", "HTTPS_PROXY"]
-        } else {
-            &["http_proxy", "HTTP_PROXY"]
+        // Under CGI, a request's `Proxy:` header arrives as HTTP_PROXY: a
+        // remote client must not choose the proxy ("httpoxy",
+        // CVE-2016-5385), so there only the lower-case name counts.
+        let cgi = var("REQUEST_METHOD").is_some();
+        let scheme_vars: &[&str] = match (url.secure, cgi) {
+            (true, _) => &["https_proxy", "HTTPS_PROXY"],
+            (false, false) => &["http_proxy", "HTTP_PROXY"],
+            (false, true) => &["http_proxy"],
         };
         match get(scheme_vars).or_else(|| get(&["all_proxy", "ALL_PROXY"])) {
             Some(v) => Proxy::parse(v.trim()).map(Some),
@@ -346,9 +350,11 @@ impl Proxy {
 /// match that host and its subdomains; an IP address matches itself; an
 /// entry with `:port` matches only that port. CIDR ranges are not supported.
 pub fn no_proxy_matches(no_proxy: &str, host: &str, port: u16) -> bool {
+    // A fully qualified name's trailing dot changes nothing (as in curl).
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')
+        .trim_end_matches('.')
         .to_ascii_lowercase();
     no_proxy
         .split([',', ' '])
@@ -376,7 +382,10 @@ pub fn no_proxy_matches(no_proxy: &str, host: &str, port: u16) -> bool {
                     return false;
                 }
             }
-            let name = name.trim_start_matches("*.").trim_start_matches('.');
+            let name = name
+                .trim_start_matches("*.")
+                .trim_start_matches('.')
+                .trim_end_matches('.');
             host == name || host.ends_with(&format!(".{name}"))
         })
 }
@@ -405,13 +414,26 @@ const MAX_HTTP_HEAD: usize = 16 * 1024;
 /// returns, read, [`feed`](Self::feed) what arrived, until
 /// [`is_established`](Self::is_established) (or an error). The proxy never
 /// speaks first, so the first output is available at once.
-#[derive(Debug)]
 pub struct Tunnel {
     state: State,
     output: Vec<u8>,
     input: Vec<u8>,
     credentials: Option<Credentials>,
     target: (String, u16),
+}
+
+/// Leaves out the bytes in flight: until taken, the output holds the
+/// proxy credentials (`Proxy-Authorization`, or the SOCKS5 password).
+impl fmt::Debug for Tunnel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tunnel")
+            .field("state", &self.state)
+            .field("credentials", &self.credentials)
+            .field("target", &self.target)
+            .field("output_len", &self.output.len())
+            .field("input_len", &self.input.len())
+            .finish()
+    }
 }
 
 impl Tunnel {
@@ -776,6 +798,43 @@ mod tests {
         assert!(no_proxy_matches("*", "anything", 1));
         assert!(no_proxy_matches("[::1]:80", "::1", 80));
         assert!(!no_proxy_matches("example.com", "notexample.com", 80));
+        // A trailing dot (a fully qualified name) on either side.
+        assert!(no_proxy_matches(
+            ".internal.example",
+            "db.internal.example.",
+            443
+        ));
+        assert!(no_proxy_matches(
+            "internal.example.",
+            "internal.example",
+            443
+        ));
+        assert!(!no_proxy_matches(
+            ".internal.example",
+            "internal.example.evil",
+            443
+        ));
+        // httpoxy: under CGI (REQUEST_METHOD set), HTTP_PROXY is a request
+        // header, not configuration; lower-case http_proxy still counts.
+        let cgi = &[("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "attacker:8080")];
+        assert_eq!(
+            Proxy::from_env_with(&url("ws://internal.example/"), env(cgi)).unwrap(),
+            None
+        );
+        let cgi_lower = &[("REQUEST_METHOD", "GET"), ("http_proxy", "mine:3128")];
+        assert_eq!(
+            Proxy::from_env_with(&url("ws://x/"), env(cgi_lower))
+                .unwrap()
+                .map(|p| p.port),
+            Some(3128)
+        );
+        let not_cgi = &[("HTTP_PROXY", "corporate:8080")];
+        assert_eq!(
+            Proxy::from_env_with(&url("ws://x/"), env(not_cgi))
+                .unwrap()
+                .map(|p| p.port),
+            Some(8080)
+        );
         assert_eq!(
             Proxy::from_env_with(&url("ws://x/"), |_| None).unwrap(),
             None
@@ -786,6 +845,20 @@ mod tests {
     fn http_connect() {
         let proxy = Proxy::http("http://alice:s3cret@p:8080").unwrap();
         let mut t = proxy.tunnel("::1", 9001);
+        // Debug shows neither the password nor the token that encodes it.
+        let debug = format!("{t:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("89, 87, 120"),
+            "{debug}"
+        );
+        for kind in ["socks5", "http"] {
+            let p = Proxy::parse(&format!("{kind}://alice:s3cret@p:1")).unwrap();
+            let shown = format!("{:?}", p.tunnel("h", 1));
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("115, 51, 99"),
+                "{shown}"
+            );
+        }
         let request = String::from_utf8(t.take_output()).unwrap();
         assert_eq!(
             request,

@@ -62,9 +62,43 @@ pub fn url_string(url: &WsUrl) -> String {
 
 /// Resolves a `Location` header against the URL that answered with it, as
 /// ws does: `http://` becomes `ws://` and `https://` `wss://`; relative
-/// references (`/path`, `//host/path`, `path`) resolve against `base`. A
-/// fragment is dropped. Other schemes, `ws+unix:` included, are refused.
+/// references (`/path`, `//host/path`, `path`) resolve against `base`, and
+/// `.` and `..` segments are removed (RFC 3986 §5.2.4). A fragment is
+/// dropped. Other schemes, `ws+unix:` included, are refused.
 pub fn resolve_location(base: &WsUrl, location: &str) -> Result<WsUrl, UrlError> {
+    let mut next = resolve_reference(base, location)?;
+    next.path = remove_dot_segments(&next.path);
+    Ok(next)
+}
+
+/// `path` (with its query, which is left alone) without `.` and `..`
+/// segments, as RFC 3986 §5.2.4 removes them: `..` above the root stays at
+/// the root, and a last `.` or `..` leaves a trailing slash.
+fn remove_dot_segments(path: &str) -> String {
+    let (path, query) = path.split_at(path.find('?').unwrap_or(path.len()));
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *segment {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            other => {
+                out.push(other);
+                continue;
+            }
+        }
+        if last {
+            out.push("");
+        }
+    }
+    format!("/{}{query}", out.join("/"))
+}
+
+/// [`resolve_location`] before dot segments are removed.
+fn resolve_reference(base: &WsUrl, location: &str) -> Result<WsUrl, UrlError> {
     let location = location.split('#').next().unwrap_or_default();
     let scheme_end = location.find(':').filter(|&i| {
         location[..i]
@@ -193,6 +227,17 @@ mod tests {
             r("javascript:alert(1)"),
             Err(UrlError::UnsupportedScheme(_))
         ));
+        // Dot segments go, as WHATWG's URL (which ws uses) removes them.
+        let base = u("ws://a.example/dir/sub/page");
+        let r = |l: &str| url_string(&resolve_location(&base, l).unwrap());
+        assert_eq!(r("../up"), "ws://a.example:80/dir/up");
+        assert_eq!(r("./here"), "ws://a.example:80/dir/sub/here");
+        assert_eq!(r("/a/./b/../c?x=/../y"), "ws://a.example:80/a/c?x=/../y");
+        assert_eq!(r("../../../../x"), "ws://a.example:80/x");
+        assert_eq!(r(".."), "ws://a.example:80/dir/");
+        assert_eq!(r("."), "ws://a.example:80/dir/sub/");
+        assert_eq!(r("/a//b/"), "ws://a.example:80/a//b/");
+        assert_eq!(r("ws://b.example/p/../q"), "ws://b.example:80/q");
         assert_eq!(url_string(&u("ws+unix:/tmp/s:/p")), "ws+unix:/tmp/s:/p");
         assert_eq!(url_string(&u("ws://[::1]:9/")), "ws://[::1]:9/");
     }

@@ -71,8 +71,12 @@ pub(crate) fn with_deadline<S: Transport, T>(
     timeout: Option<Duration>,
     step: impl FnOnce(&mut WebSocket<S>) -> Result<T>,
 ) -> Result<T> {
-    ws.set_read_deadline(timeout.map(|t| Instant::now() + t))?;
-    let result = step(ws);
+    let deadline = timeout.map(|t| Instant::now() + t);
+    ws.set_read_deadline(deadline)?;
+    let result = match ws.get_mut().finish_handshake(deadline) {
+        Ok(()) => step(ws),
+        Err(e) => Err(Error::Io(e)),
+    };
     match result {
         Err(Error::Io(e))
             if timeout.is_some()

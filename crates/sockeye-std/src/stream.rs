@@ -104,4 +104,8 @@ impl Transport for MaybeTlsStream {
     fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         each!(self, s => Transport::set_nodelay(s, nodelay))
     }
+
+    fn finish_handshake(&mut self, deadline: Option<std::time::Instant>) -> io::Result<()> {
+        each!(self, s => Transport::finish_handshake(s, deadline))
+    }
 }

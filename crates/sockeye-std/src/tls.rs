@@ -27,9 +27,9 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig, ServerConnection, Stream
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::transport::{PeerAddr, Transport};
+use crate::transport::{DeadlineIo, PeerAddr, Transport};
 
 /// The crypto provider sockeye builds its configurations with (`ring`).
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -101,6 +101,23 @@ pub fn client_stream<S: io::Read + io::Write>(
     Ok(StreamOwned::new(conn, stream))
 }
 
+/// Runs the TLS handshake to its end with every read of `sock` waiting at
+/// most until `deadline` (rustls would otherwise run it inside the first
+/// read or write, each of its reads as long as the socket lets it wait).
+fn finish_tls_handshake<D: rustls::SideData, S: Transport>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut S,
+    deadline: Option<Instant>,
+) -> io::Result<()> {
+    let mut io = DeadlineIo::new(sock, deadline);
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut io)? == (0, 0) {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(())
+}
+
 /// Sends close_notify, then shuts the socket's writing side down.
 fn shutdown_tls<C, S, D>(tls: &mut StreamOwned<C, S>) -> io::Result<()>
 where
@@ -135,6 +152,10 @@ macro_rules! tls_transport {
 
             fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
                 self.sock.set_nodelay(nodelay)
+            }
+
+            fn finish_handshake(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+                finish_tls_handshake(&mut self.conn, &mut self.sock, deadline)
             }
         }
 

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A byte stream a [`WebSocket`](crate::WebSocket) can run over. Only
 /// `Read + Write` are required; the other methods let the adapter apply
@@ -28,6 +28,53 @@ pub trait Transport: Read + Write {
     fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         let _ = nodelay;
         Ok(())
+    }
+
+    /// Completes the transport's own handshake (TLS), if it has one still
+    /// to do, with every read waiting at most until `deadline`: the blocking
+    /// client and server call it before the WebSocket handshake, so that
+    /// the handshake timeout covers TLS too. The default does nothing.
+    fn finish_handshake(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        let _ = deadline;
+        Ok(())
+    }
+}
+
+/// A transport whose every read waits at most until a deadline (and fails
+/// with `TimedOut` once it has passed), however the peer spreads its bytes:
+/// for handshakes (TLS, a proxy's answer) that a slow peer must not
+/// stretch past their timeout.
+pub(crate) struct DeadlineIo<'a, S> {
+    io: &'a mut S,
+    deadline: Option<Instant>,
+}
+
+impl<'a, S: Transport> DeadlineIo<'a, S> {
+    pub(crate) fn new(io: &'a mut S, deadline: Option<Instant>) -> Self {
+        DeadlineIo { io, deadline }
+    }
+}
+
+impl<S: Transport> Read for DeadlineIo<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.io.set_read_timeout(Some(left))?;
+        }
+        self.io.read(buf)
+    }
+}
+
+impl<S: Transport> Write for DeadlineIo<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
     }
 }
 
@@ -75,6 +122,10 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         (**self).set_nodelay(nodelay)
+    }
+
+    fn finish_handshake(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        (**self).finish_handshake(deadline)
     }
 }
 

@@ -260,3 +260,28 @@ fn through_a_socks5_proxy() {
         );
     });
 }
+
+/// A proxy that dribbles its answer (one byte every 100 ms, each read
+/// returning well within any per-read timeout) cannot stretch the
+/// handshake timeout: HTTP CONNECT and SOCKS5 alike.
+#[test]
+fn a_dribbling_proxy_is_bounded_by_the_handshake_timeout() {
+    let http = slow_peer(b"HTTP/1.1 200 OK\r\nX-Slow: ", &[b'a'; 50]);
+    // SOCKS5: "no authentication" at once, then a reply naming a 64-byte
+    // host, one byte at a time.
+    let socks = slow_peer(
+        b"\x05\x00",
+        b"\x05\x00\x00\x03\x40aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    );
+    for proxy in [
+        Proxy::http(&http.to_string()).unwrap(),
+        Proxy::socks5(&socks.to_string()).unwrap(),
+    ] {
+        bounded(10, move || {
+            let options = ClientOptions::new()
+                .proxy(proxy)
+                .handshake_timeout(Duration::from_millis(500));
+            assert_times_out(|| sockeye_std::connect_with("ws://127.0.0.1:9/", &options));
+        });
+    }
+}

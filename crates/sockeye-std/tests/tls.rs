@@ -131,3 +131,57 @@ fn wss_through_proxies() {
         );
     });
 }
+
+/// The handshake timeout covers the TLS handshake: a client talking to a
+/// server that accepts TCP and then says nothing, or dribbles a TLS record
+/// (a 16 KiB handshake record, one byte every 100 ms), gives up in time.
+#[test]
+fn wss_client_handshake_timeout_covers_tls() {
+    for peer in [
+        support::slow_peer(b"", b""),
+        support::slow_peer(b"\x16\x03\x03\x40\x00", &[0; 50]),
+    ] {
+        bounded(10, move || {
+            let options = ClientOptions::new().handshake_timeout(Duration::from_millis(500));
+            let url = format!("wss://127.0.0.1:{}/", peer.port());
+            support::assert_times_out(|| sockeye_std::connect_with(&url, &options));
+        });
+    }
+}
+
+/// The blocking TLS server of the `tls` module's docs drops a client that
+/// connects and sends nothing, or dribbles its ClientHello, once
+/// `ServerOptions::handshake_timeout` has passed.
+#[test]
+fn tls_server_handshake_timeout_covers_tls() {
+    let (config, _) = certificate();
+    for dribble in [None, Some(0u8)] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            use std::io::Write;
+            let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+            let _ = tcp.write_all(b"\x16\x03\x01\x40\x00");
+            for _ in 0..30 {
+                std::thread::sleep(Duration::from_millis(100));
+                if let Some(byte) = dribble {
+                    if tcp.write_all(&[byte]).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let config = config.clone();
+        bounded(10, move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let conn = rustls::ServerConnection::new(config).unwrap();
+            let options =
+                sockeye_std::ServerOptions::new().handshake_timeout(Duration::from_millis(500));
+            let tls = rustls::StreamOwned::new(conn, tcp);
+            support::assert_times_out(|| {
+                sockeye_std::accept_with_options(tls, &options, |_| Decision::accept())
+            });
+        });
+        client.join().unwrap();
+    }
+}

@@ -1,5 +1,7 @@
 //! ws's "how to get the IP address of the client" recipe: the peer address
-//! of the connection, or, behind a proxy, the first `X-Forwarded-For` hop.
+//! of the connection, or, behind a proxy, the first `X-Forwarded-For` hop,
+//! believed only when the connection comes from the proxy (here: one on
+//! the same machine, a loopback address).
 
 use sockeye_tokio::{ClientOptions, Decision, Server};
 use std::net::SocketAddr;
@@ -15,7 +17,8 @@ pub async fn start(addr: &str) -> std::io::Result<(SocketAddr, tokio::task::Join
                 |mut client| async move {
                     let peer = client.request.peer_addr;
                     let forwarded = client.request.forwarded_for().map(String::from);
-                    let ip = client.request.client_ip();
+                    // Only a proxy of ours may tell who the client is.
+                    let ip = client.request.client_ip(|proxy| proxy.is_loopback());
                     let text = format!("peer={peer:?} forwarded={forwarded:?} ip={ip:?}");
                     let _ = client.ws.send(text).await;
                     while let Some(Ok(_)) = client.ws.recv().await {}

@@ -300,3 +300,42 @@ pub fn socket_path(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_file(&path);
     path
 }
+
+/// A hostile peer for handshake timeouts: accepts one connection, writes
+/// `prefix` at once, then `dribble` one byte every 100 ms; hangs up after
+/// 5 s. Never reads.
+pub fn slow_peer(prefix: &'static [u8], dribble: &'static [u8]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else {
+            return;
+        };
+        let _ = s.write_all(prefix);
+        for i in 0..50 {
+            thread::sleep(Duration::from_millis(100));
+            if let Some(byte) = dribble.get(i) {
+                if s.write_all(&[*byte]).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    addr
+}
+
+/// Runs `attempt` and asserts that it failed with
+/// `Error::HandshakeTimeout` in under 2 s (the tests set 500 ms).
+pub fn assert_times_out<T: std::fmt::Debug>(attempt: impl FnOnce() -> sockeye_std::Result<T>) {
+    let start = std::time::Instant::now();
+    let result = attempt();
+    assert!(
+        matches!(result, Err(sockeye_std::Error::HandshakeTimeout)),
+        "{result:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
