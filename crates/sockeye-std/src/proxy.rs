@@ -418,6 +418,8 @@ pub struct Tunnel {
     state: State,
     output: Vec<u8>,
     input: Vec<u8>,
+    /// HTTP: how much of `input` has been searched for the end of the head.
+    scanned: usize,
     credentials: Option<Credentials>,
     target: (String, u16),
 }
@@ -447,6 +449,7 @@ impl Tunnel {
             state: State::Failed,
             output: Vec::new(),
             input: Vec::new(),
+            scanned: 0,
             credentials: proxy.credentials.clone(),
             target: (host, port),
         };
@@ -541,24 +544,49 @@ impl Tunnel {
     }
 
     fn http_response(&mut self) -> Result<Option<usize>, ProxyError> {
-        let Some(end) = self.input.windows(4).position(|w| w == b"\r\n\r\n") else {
-            if self.input.len() > MAX_HTTP_HEAD {
-                return Err(ProxyError::MalformedHttpResponse);
+        loop {
+            let Some(len) = self.http_head_len() else {
+                if self.input.len() > MAX_HTTP_HEAD {
+                    return Err(ProxyError::MalformedHttpResponse);
+                }
+                return Ok(None);
+            };
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&self.input[..len]) {
+                Ok(httparse::Status::Complete(_)) => {}
+                _ => return Err(ProxyError::MalformedHttpResponse),
             }
-            return Ok(None);
-        };
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&self.input[..end + 4]) {
-            Ok(httparse::Status::Complete(_)) => {}
-            _ => return Err(ProxyError::MalformedHttpResponse),
+            let status = response.code.ok_or(ProxyError::MalformedHttpResponse)?;
+            if (100..200).contains(&status) {
+                // An interim response (100 Continue): the final one follows.
+                self.input.drain(..len);
+                self.scanned = 0;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(ProxyError::HttpStatus(status));
+            }
+            self.state = State::Established;
+            return Ok(Some(len));
         }
-        let status = response.code.ok_or(ProxyError::MalformedHttpResponse)?;
-        if !(200..300).contains(&status) {
-            return Err(ProxyError::HttpStatus(status));
-        }
-        self.state = State::Established;
-        Ok(Some(end + 4))
+    }
+
+    /// The length of the HTTP head at the start of `input` once its empty
+    /// line has arrived (CRLF or bare LF line ends, RFC 9112 §2.2). Each
+    /// byte is searched once, however the head is split across reads.
+    fn http_head_len(&mut self) -> Option<usize> {
+        let from = self.scanned.saturating_sub(2);
+        self.scanned = self.input.len();
+        let rest = self.input.get(from..)?;
+        rest.iter().enumerate().find_map(|(i, &b)| {
+            let end = match (b, rest.get(i + 1), rest.get(i + 2)) {
+                (b'\n', Some(b'\n'), _) => i + 2,
+                (b'\n', Some(b'\r'), Some(b'\n')) => i + 3,
+                _ => return None,
+            };
+            Some(from + end)
+        })
     }
 
     fn socks_method(&mut self) -> Result<Option<usize>, ProxyError> {
@@ -874,6 +902,23 @@ mod tests {
         }
         assert!(t.is_established());
         assert_eq!(t.feed(b"x"), Err(ProxyError::UnexpectedData));
+        // Interim responses first, bare LF line ends, and a head split at
+        // every byte: still one tunnel, and the bytes after it are refused.
+        let answer = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\nX: y\n\n";
+        for split in 0..answer.len() {
+            let mut t = proxy.tunnel("h", 1);
+            t.take_output();
+            t.feed(&answer[..split]).unwrap();
+            assert!(!t.is_established() || split == answer.len());
+            t.feed(&answer[split..]).unwrap();
+            assert!(t.is_established(), "split at {split}");
+        }
+        let mut t = proxy.tunnel("h", 1);
+        t.take_output();
+        assert_eq!(
+            t.feed(b"HTTP/1.1 100 Continue\n\nHTTP/1.1 403 No\r\n\r\n"),
+            Err(ProxyError::HttpStatus(403))
+        );
 
         let mut t = Proxy::http("p:1").unwrap().tunnel("h", 80);
         assert!(!String::from_utf8(t.take_output())
