@@ -56,6 +56,7 @@ summary=()
 for t in "${targets[@]}"; do
   case $t in
     connection_*|server_handshake|client_handshake) max_len=16384 ;;
+    proxy_tunnel) max_len=20000 ;;  # past the 16 KiB head limit
     *) max_len=4096 ;;
   esac
   mkdir -p "$CORPUS_DIR/$t"

@@ -11,7 +11,6 @@ generates in a scratch directory, never here.
 import base64
 import hashlib
 import os
-import shutil
 import struct
 import zlib
 
@@ -408,12 +407,39 @@ seed("mask", "pieces-unaligned",
      bytes([0xde, 0xad, 0xbe, 0xef]) + b"\x03\x05" + chunks(bytes(range(100)), [1, 7, 9, 33]))
 seed("mask", "long-aligned", bytes([1, 2, 3, 4]) + b"\x00\x00" + chunks(bytes(range(256)) * 4))
 
+# ------------------------------------------------------------ proxy_tunnel
+
+# Selector (bit 0: SOCKS5, bit 1: credentials), then chunks of the answer.
+seed("proxy_tunnel", "http-200", b"\x00" + chunks(crlf("HTTP/1.1 200 Connection established")))
+seed("proxy_tunnel", "http-interim-lf",
+     b"\x00" + chunks(crlf("HTTP/1.1 100 Continue") + b"HTTP/1.1 200 OK\nX: y\n\n", [7, 1]))
+seed("proxy_tunnel", "http-407",
+     b"\x02" + chunks(crlf("HTTP/1.1 407 Proxy Authentication Required\nProxy-Authenticate: Basic")))
+seed("proxy_tunnel", "socks5-ipv4",
+     b"\x01" + chunks(b"\x05\x00" + b"\x05\x00\x00\x01\x7f\x00\x00\x01\x01\xbb", [2, 10]))
+seed("proxy_tunnel", "socks5-auth-domain",
+     b"\x03" + chunks(b"\x05\x02" + b"\x01\x00" + b"\x05\x00\x00\x03\x04host\x01\xbb", [2, 2, 11]))
+
+# ------------------------------------------------------------- client_urls
+
+for name, text in [
+    ("dots", "../../up?x=/../y"),
+    ("absolute", "https://b.example:9/p/./q/../r#frag"),
+    ("network-path", "//c.example/p"),
+    ("proxy-v6", "socks5h://a%40b:p%3Aw@[::1]:9050/"),
+    ("no-proxy", ".internal.example, [::1]:80,*db.internal.example."),
+]:
+    seed("client_urls", name, text.encode())
+
 
 def main():
     for target, files in SEEDS.items():
         d = os.path.join(ROOT, target)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        # Inputs a fuzzer found (committed as `regression-*`) stay.
+        os.makedirs(d, exist_ok=True)
+        for old in os.listdir(d):
+            if not old.startswith("regression-"):
+                os.remove(os.path.join(d, old))
         for name, data in files.items():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
