@@ -16,7 +16,7 @@ use sockeye_proto::{Connection, Event, Message, Role, State};
 use std::io::{self, IoSlice};
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Wake, Waker};
 
 /// The I/O operations the driver needs, implemented by each async adapter
 /// over its runtime's traits.
@@ -313,35 +313,91 @@ impl<T: AsyncTransport> Driver<T> {
 /// Shared state of the two halves made by [`split`].
 struct Inner<T> {
     driver: Driver<T>,
-    /// The send half's waker while it waits for the transport to accept
-    /// writes. The transport remembers only the last task that polled a
-    /// write, so when the receive half writes (a pong, a close reply) it
-    /// wakes the send half afterwards: neither loses its wake-up, and a
-    /// send future dropped while waiting leaves nothing stuck.
-    writer_waker: Option<std::task::Waker>,
 }
 
-impl<T: AsyncTransport> Inner<T> {
-    /// Records whether the send half must be woken when writing is possible.
-    fn note_writer(&mut self, cx: &Context<'_>, result: &Poll<Result<()>>) {
-        self.writer_waker = result.is_pending().then(|| cx.waker().clone());
+/// The tasks of the two halves of a split connection, woken together.
+///
+/// Both halves read and write the one transport, and a transport remembers
+/// one task per direction: the last that polled. Every poll of the
+/// transport from either half therefore goes through one waker, this set,
+/// which wakes both halves' tasks: whichever half the transport's readiness
+/// concerns (a reader waiting to write a close reply, a writer whose send
+/// was dropped half way, leaving the rest for the reader to write) gets to
+/// run. Because the transport always sees the same waker, a runtime that
+/// wakes the task it replaces (async-io does) has nobody to wake: the
+/// halves cannot wake each other in a loop.
+#[derive(Default)]
+struct HalfWakers {
+    recv: Mutex<Option<Waker>>,
+    send: Mutex<Option<Waker>>,
+}
+
+impl HalfWakers {
+    /// Records `waker` as the task of the half in `slot` (replacing it).
+    fn set(slot: &Mutex<Option<Waker>>, waker: &Waker) {
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+}
+
+impl Wake for HalfWakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        for slot in [&self.recv, &self.send] {
+            let waker = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// What the two halves share: the connection and its transport, and the
+/// waker every poll of the transport gets.
+struct Shared<T> {
+    inner: Mutex<Inner<T>>,
+    wakers: Arc<HalfWakers>,
+    /// `wakers` as a `Waker`.
+    fan_out: Waker,
+}
+
+impl<T> Shared<T> {
+    /// Runs `f` on the driver with the shared waker, after recording the
+    /// calling task in `slot`.
+    fn poll<R>(
+        &self,
+        cx: &Context<'_>,
+        slot: fn(&HalfWakers) -> &Mutex<Option<Waker>>,
+        f: impl FnOnce(&mut Driver<T>, &mut Context<'_>) -> R,
+    ) -> R {
+        HalfWakers::set(slot(&self.wakers), cx.waker());
+        let mut shared_cx = Context::from_waker(&self.fan_out);
+        f(&mut lock(&self.inner).driver, &mut shared_cx)
     }
 }
 
 /// The receiving half of a split connection. It still answers pings.
-pub struct RecvHalf<T>(Arc<Mutex<Inner<T>>>);
+pub struct RecvHalf<T>(Arc<Shared<T>>);
 
 /// The sending half of a split connection.
-pub struct SendHalf<T>(Arc<Mutex<Inner<T>>>);
+pub struct SendHalf<T>(Arc<Shared<T>>);
 
 /// Splits a driver into independently owned receive and send halves (each
 /// may live in its own task).
 pub fn split<T: AsyncTransport>(driver: Driver<T>) -> (RecvHalf<T>, SendHalf<T>) {
-    let inner = Arc::new(Mutex::new(Inner {
-        driver,
-        writer_waker: None,
-    }));
-    (RecvHalf(inner.clone()), SendHalf(inner))
+    let wakers = Arc::new(HalfWakers::default());
+    let shared = Arc::new(Shared {
+        inner: Mutex::new(Inner { driver }),
+        fan_out: Waker::from(wakers.clone()),
+        wakers,
+    });
+    (RecvHalf(shared.clone()), SendHalf(shared))
 }
 
 fn lock<T>(m: &Mutex<Inner<T>>) -> MutexGuard<'_, Inner<T>> {
@@ -353,22 +409,21 @@ fn lock<T>(m: &Mutex<Inner<T>>) -> MutexGuard<'_, Inner<T>> {
 impl<T: AsyncTransport> RecvHalf<T> {
     /// Receives the next message; see [`Driver::poll_recv`].
     pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
-        let mut inner = lock(&self.0);
-        let had_output = inner.driver.conn.has_output();
-        let result = inner.driver.poll_recv(cx, true);
-        if had_output || inner.driver.conn.has_output() {
-            // This half may have taken over the transport's write wake-up.
-            if let Some(waker) = inner.writer_waker.take() {
-                waker.wake();
-            }
-        }
-        result
+        self.0
+            .poll(cx, |w| &w.recv, |driver, cx| driver.poll_recv(cx, true))
+    }
+
+    /// Shuts the transport's writing side down, for a reader that gives
+    /// up on its peer (a heartbeat timeout).
+    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.0
+            .poll(cx, |w| &w.recv, |driver, cx| driver.poll_shutdown(cx))
     }
 
     /// Runs `f` on the connection (for example to queue a heartbeat ping
     /// or a broadcast message; the next `poll_recv` writes it).
     pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        f(&mut lock(&self.0).driver.conn)
+        f(&mut lock(&self.0.inner).driver.conn)
     }
 
     /// Puts the halves back together. Fails (returning both) if they come
@@ -382,7 +437,11 @@ impl<T: AsyncTransport> RecvHalf<T> {
         }
         drop(other);
         match Arc::try_unwrap(self.0) {
-            Ok(m) => Ok(m.into_inner().unwrap_or_else(|p| p.into_inner()).driver),
+            Ok(shared) => Ok(shared
+                .inner
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .driver),
             Err(arc) => Err((RecvHalf(arc.clone()), SendHalf(arc))),
         }
     }
@@ -391,40 +450,39 @@ impl<T: AsyncTransport> RecvHalf<T> {
 impl<T: AsyncTransport> SendHalf<T> {
     /// See [`Driver::poll_ready`].
     pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        let mut inner = lock(&self.0);
-        let r = inner.driver.poll_ready(cx);
-        inner.note_writer(cx, &r);
-        r
+        self.0
+            .poll(cx, |w| &w.send, |driver, cx| driver.poll_ready(cx))
     }
 
     /// See [`Driver::queue`].
     pub fn queue(&self, message: Message) -> Result<()> {
-        lock(&self.0).driver.queue(message)
+        lock(&self.0.inner).driver.queue(message)
     }
 
     /// See [`Driver::poll_flush`].
     pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        let mut inner = lock(&self.0);
-        let r = inner.driver.poll_flush(cx);
-        inner.note_writer(cx, &r);
-        r
+        self.0
+            .poll(cx, |w| &w.send, |driver, cx| driver.poll_flush(cx))
     }
 
     /// Starts the closing handshake and writes the close frame; the
     /// receive half sees the peer's reply.
     pub fn poll_close(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        let mut inner = lock(&self.0);
-        if inner.driver.conn.state() == State::Open {
-            inner.driver.queue(Message::Close(None))?;
-        }
-        let r = inner.driver.poll_flush(cx);
-        inner.note_writer(cx, &r);
-        r
+        self.0.poll(
+            cx,
+            |w| &w.send,
+            |driver, cx| {
+                if driver.conn.state() == State::Open {
+                    driver.queue(Message::Close(None))?;
+                }
+                driver.poll_flush(cx)
+            },
+        )
     }
 
     /// Runs `f` on the connection (for example to queue a close with a
     /// code).
     pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        f(&mut lock(&self.0).driver.conn)
+        f(&mut lock(&self.0.inner).driver.conn)
     }
 }

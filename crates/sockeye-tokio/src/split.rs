@@ -127,11 +127,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketWriter<S> {
     }
 
     /// Starts the closing handshake: sends a close frame with `code` and
-    /// `reason` and flushes. The reader receives the peer's reply (as
-    /// [`Message::Close`]) and then ends; nothing more can be sent.
+    /// `reason` and flushes, waiting at most the close timeout for it to be
+    /// written ([`Error::CloseTimeout`](sockeye_std::Error::CloseTimeout)
+    /// then). The reader receives the peer's reply (as [`Message::Close`])
+    /// and then ends; nothing more can be sent.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<()> {
         self.half.with_connection(|conn| conn.close(code, reason))?;
-        poll_fn(|cx| self.half.poll_flush(cx)).await
+        let flush = poll_fn(|cx| self.half.poll_flush(cx));
+        tokio::time::timeout(self.close_timeout, flush)
+            .await
+            .unwrap_or(Err(sockeye_std::Error::CloseTimeout))
     }
 
     /// Puts the halves back together; see [`WebSocketReader::reunite`].

@@ -5,7 +5,7 @@ use super::outbox::Outbox;
 use sockeye_proto::{CloseCode, Message, PreparedMessage};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Identifies one connection of a server, e.g. to
@@ -26,6 +26,9 @@ struct Registry {
     /// Every live connection, tracked or not (the server closes them all
     /// on shutdown).
     all: Mutex<HashMap<ClientId, Entry>>,
+    /// Set by [`Clients::close_all`] while holding `all`: a connection
+    /// that would register afterwards is refused instead.
+    closing: AtomicBool,
 }
 
 /// The set of connected clients of a server (ws's
@@ -63,12 +66,37 @@ impl Clients {
     /// Registers a connection whose mailbox is `outbox`; the guard removes
     /// it when dropped. A server calls this once the handshake succeeded.
     pub fn register(&self, outbox: Arc<Outbox>, peer_addr: Option<SocketAddr>) -> Registration {
+        self.insert(&mut self.all(), outbox, peer_addr)
+    }
+
+    fn insert(
+        &self,
+        all: &mut HashMap<ClientId, Entry>,
+        outbox: Arc<Outbox>,
+        peer_addr: Option<SocketAddr>,
+    ) -> Registration {
         let id = ClientId(self.registry.next_id.fetch_add(1, Ordering::Relaxed));
-        self.all().insert(id, Entry { outbox, peer_addr });
+        all.insert(id, Entry { outbox, peer_addr });
         Registration {
             id,
             clients: self.clone(),
         }
+    }
+
+    /// [`register`](Self::register), unless [`close_all`](Self::close_all)
+    /// has run: then `None`, and the server refuses the upgrade (503, as ws
+    /// answers an upgrade that completes after `close()`), since its
+    /// shutdown would not reach this connection.
+    pub fn try_register(
+        &self,
+        outbox: Arc<Outbox>,
+        peer_addr: Option<SocketAddr>,
+    ) -> Option<Registration> {
+        let mut all = self.all();
+        if self.registry.closing.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(self.insert(&mut all, outbox, peer_addr))
     }
 
     /// Whether clients are tracked (ws's `clientTracking`). When not,
@@ -149,7 +177,9 @@ impl Clients {
     /// Starts the closing handshake on every connection (tracked or not),
     /// as a server does when it shuts down.
     pub fn close_all(&self, code: CloseCode, reason: &str) {
-        for entry in self.all().values() {
+        let all = self.all();
+        self.registry.closing.store(true, Ordering::Relaxed);
+        for entry in all.values() {
             entry.outbox.request_close(code, reason);
         }
     }

@@ -162,6 +162,8 @@ impl<T: HeartbeatTimer> Extras<T> {
         }
         if let Err(e) = half.with_connection(|conn| self.before_recv(cx, conn)) {
             self.ended = true;
+            // As unsplit: one attempt, without waiting for the peer.
+            let _ = half.poll_shutdown(cx);
             return Poll::Ready(Some(Err(e)));
         }
         let result = half.poll_recv(cx);

@@ -79,7 +79,9 @@ impl Settings {
     /// upgrade answered then cannot miss it (it waits in the seat's mailbox
     /// until the handler first receives), as in ws, where the client joins
     /// `wss.clients` as its upgrade completes. If the handshake fails after
-    /// all, dropping the seat gives the place back.
+    /// all, dropping the seat gives the place back. Once the server is
+    /// shutting down ([`Clients::close_all`]), an acceptance turns into a
+    /// 503 refusal: the shutdown's close frames would not reach it.
     pub fn seat<C>(
         &self,
         verdict: Verdict<C>,
@@ -89,7 +91,9 @@ impl Settings {
         match verdict.into_decision() {
             (decision, Some(context)) => {
                 let outbox = Arc::new(Outbox::new(self.broadcast_limit));
-                let registration = clients.register(outbox.clone(), peer_addr);
+                let Some(registration) = clients.try_register(outbox.clone(), peer_addr) else {
+                    return Verdict::reject(503);
+                };
                 let seat = Seat {
                     outbox,
                     registration,
