@@ -171,7 +171,7 @@ impl<S> WebSocketStream<S> {
         WebSocketStream {
             driver,
             close_timeout,
-            extras: Extras::default(),
+            extras: Extras::new(close_timeout),
         }
     }
 

@@ -32,7 +32,8 @@ macro_rules! connection_setters {
             self
         }
 
-        /// Sets how long `close` waits for the peer's close frame.
+        /// Sets how long `close` (and, async, a `recv` after a close sent
+        /// otherwise) waits for the peer's close frame.
         pub fn close_timeout(mut self, timeout: Duration) -> Self {
             self.close_timeout = timeout;
             self
@@ -77,7 +78,9 @@ pub struct ClientOptions {
     pub version: ProtocolVersion,
     /// How long connecting and the opening handshake may take. Default 30 s.
     pub handshake_timeout: Option<Duration>,
-    /// How long `close` waits for the peer's close frame. Default 30 s (as ws).
+    /// How long `close` waits for the peer's close frame, and (async
+    /// adapters) how long `recv` waits for it after a close sent otherwise
+    /// (a split writer, a `Sink`). Default 30 s (as ws).
     pub close_timeout: Duration,
     /// Output buffered beyond this many bytes makes senders wait (async) or
     /// get `WouldBlock` (non-blocking std). Default 1 MiB.
@@ -250,7 +253,9 @@ pub struct ServerOptions {
     /// How long a client may take to send its upgrade request (cuts off
     /// slowloris clients). Default 30 s.
     pub handshake_timeout: Option<Duration>,
-    /// How long `close` waits for the peer's close frame. Default 30 s (as ws).
+    /// How long `close` waits for the peer's close frame, and (async
+    /// adapters) how long `recv` waits for it after a close sent otherwise
+    /// (a split writer, a `Sink`). Default 30 s (as ws).
     pub close_timeout: Duration,
     /// Output buffered beyond this many bytes makes senders wait. Default 1 MiB.
     pub write_buffer_limit: usize,

@@ -66,7 +66,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         WebSocketStream {
             driver,
             close_timeout,
-            extras: Extras::default(),
+            extras: Extras::new(close_timeout),
         }
     }
 

@@ -184,3 +184,35 @@ async fn shutdown_closes_the_connected_and_refuses_the_undecided() {
     assert_eq!(shutdown_outcome(0).await, "closed with 1001");
     assert_eq!(shutdown_outcome(300).await, "refused: Some(503)");
 }
+
+/// A close frame the peer never answers, sent by the split writer or by
+/// `send` on the whole stream: the waiting `recv` gives up after the close
+/// timeout, as `close` does, instead of waiting forever.
+#[tokio::test]
+async fn an_unanswered_close_ends_the_wait_after_the_close_timeout() {
+    for split in [true, false] {
+        let (a, _silent_peer) = tokio::io::duplex(1 << 16);
+        let random = Some(sockeye_std::os_random());
+        let conn = Connection::open(Role::Client, Config::default(), random);
+        let mut ws = WebSocketStream::from_parts(a, conn, 1 << 20, Duration::from_millis(200));
+        let start = std::time::Instant::now();
+        let got = if split {
+            let (mut reader, mut writer) = ws.split();
+            writer.close(CloseCode::NORMAL, "bye").await.unwrap();
+            timeout(Duration::from_secs(3), reader.recv()).await
+        } else {
+            ws.send(Message::Close(None)).await.unwrap();
+            timeout(Duration::from_secs(3), ws.recv()).await
+        };
+        let got = got.expect("recv still waiting after 3 s (close timeout 200 ms)");
+        assert!(
+            matches!(got, Some(Err(sockeye_tokio::Error::CloseTimeout))),
+            "split {split}: {got:?}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}

@@ -7,7 +7,7 @@
 use super::outbox::Outbox;
 use crate::driver::{AsyncTransport, Driver, RecvHalf};
 use crate::error::{Error, Result};
-use sockeye_proto::{Connection, Message};
+use sockeye_proto::{Connection, Message, State};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -70,8 +70,14 @@ pub struct Extras<T> {
     heartbeat: Option<Box<Heartbeat<T>>>,
     /// The server's mailbox for this connection, if a server runs it.
     pub outbox: Option<Arc<Outbox>>,
-    /// The connection was dropped by the heartbeat or as too slow.
+    /// The connection was dropped by the heartbeat, as too slow, or
+    /// because the peer did not answer its close frame in time.
     pub ended: bool,
+    /// How long the peer has to answer a close frame this end sent, while
+    /// the application receives (see [`Extras::new`]; `None`: no limit).
+    close_timeout: Option<Duration>,
+    /// Runs from when the connection was first seen closing.
+    closing: Option<Box<T>>,
 }
 
 impl<T> Default for Extras<T> {
@@ -80,6 +86,23 @@ impl<T> Default for Extras<T> {
             heartbeat: None,
             outbox: None,
             ended: false,
+            close_timeout: None,
+            closing: None,
+        }
+    }
+}
+
+impl<T> Extras<T> {
+    /// The extras of an async connection whose peer has `close_timeout` to
+    /// answer a close frame this end sent, while the application receives.
+    /// The `close` methods have their own timer; this one covers a close
+    /// sent otherwise (a split writer's, a `Sink`'s, a server's shutdown)
+    /// while `recv` waits for the reply: then [`Error::CloseTimeout`], and
+    /// the transport is shut down.
+    pub fn new(close_timeout: Duration) -> Self {
+        Extras {
+            close_timeout: Some(close_timeout),
+            ..Extras::default()
         }
     }
 }
@@ -98,7 +121,8 @@ impl<T: HeartbeatTimer> Extras<T> {
 
     /// Before receiving: queues broadcasts, a requested close and a due
     /// heartbeat ping on `conn`. An error ([`Error::SlowPeer`],
-    /// [`Error::HeartbeatTimeout`]) means the connection must end now.
+    /// [`Error::HeartbeatTimeout`], [`Error::CloseTimeout`]) means the
+    /// connection must end now.
     pub fn before_recv(&mut self, cx: &mut Context<'_>, conn: &mut Connection) -> Result<()> {
         if let Some(outbox) = &self.outbox {
             if !outbox.drain(cx, conn) {
@@ -115,6 +139,14 @@ impl<T: HeartbeatTimer> Extras<T> {
                 let _ = conn.ping(b"");
                 hb.awaiting = true;
                 hb.timer.restart(hb.interval);
+            }
+        }
+        if let (Some(after), State::Closing) = (self.close_timeout, conn.state()) {
+            let timer = self
+                .closing
+                .get_or_insert_with(|| Box::new(T::start(after)));
+            if timer.poll_fire(cx).is_ready() {
+                return Err(Error::CloseTimeout);
             }
         }
         Ok(())
