@@ -212,6 +212,10 @@ pub enum SendError {
     /// The response could not be built (for example an extra header with a
     /// line break, or a subprotocol the client did not offer).
     Handshake(HandshakeError),
+    /// A client connection was opened without a random source
+    /// ([`Connection::open`](crate::Connection::open) with `None`): it has
+    /// no mask keys, so it sends nothing. Open it with one.
+    NoRandomSource,
 }
 
 impl fmt::Display for SendError {
@@ -242,6 +246,9 @@ impl fmt::Display for SendError {
                 f.write_str("there is no handshake request waiting for an answer")
             }
             SendError::Handshake(e) => write!(f, "cannot build the handshake response: {e}"),
+            SendError::NoRandomSource => f.write_str(
+                "a client connection needs a random source for mask keys: open it with one",
+            ),
         }
     }
 }

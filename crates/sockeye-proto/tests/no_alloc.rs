@@ -5,7 +5,9 @@
 //! small number of times that does not grow with the number of messages.
 //!
 //! A server sending large shared payloads without copying them allocates
-//! nothing per message either.
+//! nothing per message either. And what a burst of large output grew (the
+//! write buffer, the compression scratch) is kept while frames that large
+//! keep coming, and given back once they are small again.
 //!
 //! A counting global allocator sees every allocation of this test binary;
 //! each thread counts its own, so neither the other test nor the harness
@@ -24,6 +26,8 @@ thread_local! {
     /// Allocations made by this thread. A `const` initialiser with no
     /// destructor: reading it never allocates.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes this thread allocated minus those it freed.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
 }
 
 /// Adds one to this thread's count (nothing once its thread-locals are gone).
@@ -31,25 +35,34 @@ fn count() {
     let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
 }
 
+/// Adds `bytes` (negative: freed) to this thread's live bytes.
+fn live(bytes: isize) {
+    let _ = LIVE.try_with(|n| n.set(n.get() + bytes));
+}
+
 // SAFETY: every call is forwarded unchanged to `System`, which upholds the
 // `GlobalAlloc` contract; the counter is a side effect only.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count();
+        live(layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         count();
+        live(layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count();
+        live(new_size as isize - layout.size() as isize);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(-(layout.size() as isize));
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -61,6 +74,11 @@ static GLOBAL: Counting = Counting;
 /// Allocations made so far by the calling thread.
 fn allocations() -> usize {
     ALLOCATIONS.with(Cell::get)
+}
+
+/// Bytes the calling thread holds allocated now.
+fn live_bytes() -> isize {
+    LIVE.with(Cell::get)
 }
 
 const MESSAGES: usize = 10_000;
@@ -229,4 +247,65 @@ fn no_allocation_per_large_message_sent_without_copy() {
         "64 KiB shared, server send: {once} allocations for {MESSAGES} messages, {twice} for {}",
         2 * MESSAGES
     );
+}
+
+/// Drains all output the way an adapter does: a vectored write of a few
+/// chunks at a time, `consume_output` after each.
+fn drain_in_writes(conn: &mut Connection) {
+    while conn.has_output() {
+        let mut slices: [&[u8]; 4] = [&[]; 4];
+        let n = conn.output_chunks(&mut slices);
+        let written: usize = slices[..n].iter().map(|s| s.len()).sum();
+        conn.consume_output(written);
+    }
+}
+
+#[test]
+fn memory_a_burst_of_output_grew_is_given_back_once_the_frames_are_small_again() {
+    use sockeye_proto::deflate::{DeflateConfig, DeflateParams, PerMessageDeflate};
+    // Copied frames in both roles, and compressed frames (which go through
+    // a scratch buffer first): 4 MiB of incompressible bytes each.
+    let mut big = vec![0u8; 4 << 20];
+    sockeye_proto::RandomSource::fill_bytes(&mut XorShift::new(9), &mut big);
+    for (role, deflate) in [
+        (Role::Server, false),
+        (Role::Client, false),
+        (Role::Server, true),
+    ] {
+        let mut conn = if role == Role::Client {
+            client()
+        } else {
+            server()
+        };
+        if deflate {
+            let cfg = DeflateConfig::default().threshold(0);
+            conn.set_extension(Box::new(PerMessageDeflate::new(
+                role,
+                DeflateParams::default(),
+                &cfg,
+            )));
+        }
+        // Warm up: the small buffers a connection keeps for good.
+        conn.send_binary(&[1u8; 2000]).unwrap();
+        drain_in_writes(&mut conn);
+        let idle = live_bytes();
+        // While 4 MiB frames keep coming, the memory for them stays.
+        for _ in 0..3 {
+            conn.send_binary(&big).unwrap();
+            drain_in_writes(&mut conn);
+        }
+        let kept = live_bytes() - idle;
+        assert!(
+            kept > 3 << 20,
+            "{role:?}, deflate {deflate}: only {kept} bytes kept between bursts"
+        );
+        // Once they stop (a small frame written since), it is given back.
+        conn.send_binary(&[1u8; 2000]).unwrap();
+        drain_in_writes(&mut conn);
+        let kept = live_bytes() - idle;
+        assert!(
+            kept < 64 << 10,
+            "{role:?}, deflate {deflate}: {kept} bytes kept after the burst"
+        );
+    }
 }

@@ -241,6 +241,9 @@ pub struct Connection {
     tx_msg: Option<(MessageKind, bool)>,
     /// Scratch space for the extension's output.
     tx_scratch: BytesMut,
+    /// The largest frame copied into the write buffer since the output was
+    /// last drained: the buffers keep room for frames that large.
+    tx_recent_frame: usize,
     rng: Option<Box<dyn RandomSource + Send>>,
     extension: Option<Box<dyn Extension>>,
     /// Client: the permessage-deflate offers sent, in order, to check the
@@ -305,6 +308,7 @@ impl Connection {
             pending_pong: None,
             tx_msg: None,
             tx_scratch: BytesMut::new(),
+            tx_recent_frame: 0,
             rng,
             extension: None,
             deflate_offers: alloc::vec::Vec::new(),
@@ -366,7 +370,10 @@ impl Connection {
 
     /// A connection whose handshake happened elsewhere (for example an HTTP
     /// server that performed the upgrade), already open. A client needs
-    /// `rng` for mask keys; a server may pass `None`.
+    /// `rng` for mask keys; a server may pass `None`. A client opened
+    /// without one sends nothing: every send fails with
+    /// [`SendError::NoRandomSource`], and
+    /// no pong or close reply is written.
     pub fn open(role: Role, config: Config, rng: Option<Box<dyn RandomSource + Send>>) -> Self {
         Connection::new(role, config, Phase::Frames, rng)
     }

@@ -14,6 +14,12 @@ use bytes::{Buf, Bytes};
 /// again (or taken back from the written headers) only every so often.
 const HEADER_ROOM: usize = 512;
 
+/// The write-buffer (and compression scratch) memory a connection keeps
+/// once its output is written, whatever it sent; beyond this, only room for
+/// twice the largest frame it copied since the last drain, so a burst's
+/// memory is given back once the frames are no longer that large.
+const RETAINED_OUTPUT: usize = 64 << 10;
+
 /// Per-message options for [`Connection::send_message`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SendOptions {
@@ -154,11 +160,19 @@ impl Connection {
     }
 
     fn check_handshake_done(&self) -> Result<(), SendError> {
-        if matches!(self.phase, Phase::Frames) {
-            Ok(())
-        } else {
+        if !matches!(self.phase, Phase::Frames) {
             Err(SendError::NotOpen)
+        } else if self.cannot_mask() {
+            Err(SendError::NoRandomSource)
+        } else {
+            Ok(())
         }
+    }
+
+    /// A client opened without a random source: it has no mask keys, so it
+    /// writes no frame at all (RFC 6455 §5.3 wants each key unpredictable).
+    fn cannot_mask(&self) -> bool {
+        self.role == Role::Client && self.rng.is_none()
     }
 
     fn check_can_send(&self) -> Result<(), SendError> {
@@ -245,15 +259,17 @@ impl Connection {
 
     fn write_frame(&mut self, opcode: OpCode, rsv: u8, fin: bool, payload: Payload<'_>) {
         let data = payload.as_slice();
-        let mask = match self.role {
-            Role::Client => {
+        let mask = match (self.role, self.rng.as_mut()) {
+            (Role::Client, Some(rng)) => {
                 let mut key = [0u8; 4];
-                if let Some(rng) = self.rng.as_mut() {
-                    rng.fill_bytes(&mut key);
-                }
+                rng.fill_bytes(&mut key);
                 Some(key)
             }
-            Role::Server => None,
+            // No key to mask with: nothing is written (explicit sends were
+            // refused with `NoRandomSource`; this drops automatic pongs and
+            // close replies).
+            (Role::Client, None) => return,
+            (Role::Server, _) => None,
         };
         let header = FrameHeader {
             fin,
@@ -265,7 +281,9 @@ impl Connection {
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
         match (mask, payload) {
-            (None, Payload::Shared(bytes)) if bytes.len() >= self.config.zero_copy_threshold => {
+            (None, Payload::Shared(bytes))
+                if bytes.len() >= self.config.zero_copy_threshold && !bytes.is_empty() =>
+            {
                 // Large payload: keep it as its own chunk, no copy, after
                 // its header. Room for many headers at once: each is split
                 // off the write buffer's allocation, which is taken back
@@ -279,9 +297,11 @@ impl Connection {
                 self.tx_chunks.push_back(bytes);
             }
             (mask, payload) => {
+                let payload = payload.as_slice();
+                self.tx_recent_frame = self.tx_recent_frame.max(head_len + payload.len());
                 self.tx_buf.extend_from_slice(&head[..head_len]);
                 let start = self.tx_buf.len();
-                self.tx_buf.extend_from_slice(payload.as_slice());
+                self.tx_buf.extend_from_slice(payload);
                 if let Some(key) = mask {
                     apply_mask(&mut self.tx_buf[start..], key, 0);
                 }
@@ -358,14 +378,18 @@ impl Connection {
         }
         let n = n.min(self.tx_buf.len());
         self.tx_buf.advance(n);
-        if self.tx_buf.is_empty() {
-            if self.tx_buf.capacity() > 64 * 1024 {
-                // Give back a buffer a burst grew.
+        if self.tx_buf.is_empty() && self.tx_chunks.is_empty() {
+            // All output is written, the headers split off the buffer
+            // included: the next ones get its whole allocation again, unless
+            // a burst grew it (the capacity an advanced buffer reports is
+            // what is left past its start, so it is judged once reclaimed).
+            let _ = self.tx_buf.try_reclaim(HEADER_ROOM);
+            let keep = RETAINED_OUTPUT.max(core::mem::take(&mut self.tx_recent_frame) * 2);
+            if self.tx_buf.capacity() > keep {
                 self.tx_buf = bytes::BytesMut::new();
-            } else if self.tx_chunks.is_empty() {
-                // All output is written, the headers split off the buffer
-                // included: the next ones get its whole allocation again.
-                let _ = self.tx_buf.try_reclaim(HEADER_ROOM);
+            }
+            if self.tx_scratch.capacity() > keep {
+                self.tx_scratch = bytes::BytesMut::new();
             }
         }
     }

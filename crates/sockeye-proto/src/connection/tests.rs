@@ -7,7 +7,7 @@ use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, OpCode};
 use crate::handshake::ClientRequest;
 use crate::rand::XorShift;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use proptest::prelude::*;
@@ -1147,4 +1147,51 @@ fn input_after_failure_is_dropped() {
             assert!(conn.input_buffer().is_empty());
         }
     }
+}
+
+#[test]
+fn an_empty_shared_payload_leaves_no_output_behind() {
+    // With every payload zero-copy, an empty one must not linger as an empty
+    // chunk that no write can consume.
+    let config = Config {
+        zero_copy_threshold: 0,
+        ..Config::default()
+    };
+    let mut s = Connection::open(Role::Server, config, None);
+    s.send_message(MessageKind::Binary, Bytes::new(), SendOptions::default())
+        .unwrap();
+    s.send_message(
+        MessageKind::Binary,
+        Bytes::from_static(b"x"),
+        SendOptions::default(),
+    )
+    .unwrap();
+    let mut slices: [&[u8]; 4] = [&[]; 4];
+    let n = s.output_chunks(&mut slices);
+    let bytes: Vec<u8> = slices[..n].concat();
+    assert_eq!(bytes, [0x82, 0x00, 0x82, 0x01, b'x']);
+    assert!(slices[..n].iter().all(|s| !s.is_empty()));
+    s.consume_output(bytes.len());
+    assert!(!s.has_output());
+    assert_eq!(s.output_chunk_count(), 0);
+}
+
+#[test]
+fn a_client_without_a_random_source_sends_nothing() {
+    // RFC 6455 §5.3: every mask key unpredictable. With no source of keys,
+    // sends are refused and no automatic pong or close reply goes out.
+    let mut c = Connection::open(Role::Client, Config::default(), None);
+    assert_eq!(c.send_text("hello"), Err(SendError::NoRandomSource));
+    assert_eq!(c.ping(b""), Err(SendError::NoRandomSource));
+    assert_eq!(
+        c.close(CloseCode::NORMAL, ""),
+        Err(SendError::NoRandomSource)
+    );
+    assert!(SendError::NoRandomSource
+        .to_string()
+        .contains("random source"));
+    c.feed(&[0x89, 0x00, 0x88, 0x00]);
+    let evs = events(&mut c);
+    assert!(matches!(evs[0], Ok(Event::Ping(_))), "{evs:?}");
+    assert!(!c.has_output(), "{:?}", c.take_output());
 }
