@@ -260,6 +260,11 @@ def markdown(results):
             cr = f"{v['server_cpu_us_per_msg'] / best_cpu:.2f}×" if best_cpu else "–"
             spread = f"{fmt_rate(v['msgs_per_s_min'])}–{fmt_rate(v['msgs_per_s_max'])}"
             err = f" ({v['errors']} errors)" if v["errors"] else ""
+            planned = int(results["meta"].get("rounds") or 0)
+            if v["rounds"] < planned:
+                # Rounds whose load generator failed have no result: say
+                # how few the median stands on.
+                err += f" ({v['rounds']} of {planned} rounds)"
             lines.append(
                 f"| {name}{err} | {fmt_rate(v['msgs_per_s'])} | {rr} | {v['mb_per_s']:,.1f} | {fmt_us(v['p50_us'])} | "
                 f"{fmt_us(v['p99_us'])} | {fmt_cpu(v['server_cpu_us_per_msg'])} | {cr} | "
@@ -300,7 +305,8 @@ def markdown(results):
         "### Machine, command, noise",
         "",
         f"- Run on {meta.get('started_at', '?')} (UTC), {meta.get('wall_s', '?')} s wall time, sockeye at "
-        f"`{meta.get('sockeye_commit', '?')}`" + (" plus uncommitted work in progress" if meta.get("sockeye_dirty") else "") + ".",
+        f"`{meta.get('sockeye_commit', '?')}`" + (" plus uncommitted work in progress" if meta.get("sockeye_dirty") else "")
+        + (" (binaries not rebuilt for this run: `SKIP_BUILD=1`)" if meta.get("skip_build") else "") + ".",
         f"- {meta.get('nproc', '?')} CPUs (`nproc`), {meta.get('cpu_model', '?')}, {meta.get('memory', '?')} RAM, "
         f"Linux {meta.get('kernel', '?')}; {meta.get('rustc', '?')}.",
         "",

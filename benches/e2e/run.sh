@@ -231,7 +231,9 @@ meta = {
     "sockeye_commit": "$COMMIT",
     "sockeye_dirty": "$DIRTY" != "0",
     "command": "just bench-peers (bash benches/e2e/run.sh)",
-    "env": {"ROUNDS": "$ROUNDS", "WARMUP": "$WARMUP", "DURATION": "$DURATION", "IDLE_CONNS": "$IDLE_CONNS", "NICE": "$NICE"},
+    "env": {"ROUNDS": "$ROUNDS", "WARMUP": "$WARMUP", "DURATION": "$DURATION", "IDLE_CONNS": "$IDLE_CONNS", "NICE": "$NICE", "SKIP_BUILD": "${SKIP_BUILD:-0}"},
+    # With SKIP_BUILD=1 the binaries may be older than the commit above.
+    "skip_build": "${SKIP_BUILD:-0}" == "1",
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF

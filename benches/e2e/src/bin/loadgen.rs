@@ -192,7 +192,9 @@ async fn connect(addr: SocketAddr, rcvbuf: Option<u32>) -> std::io::Result<(TcpS
 }
 
 /// Parses server frames (unmasked) out of a byte stream without keeping
-/// their payloads. Counts completed data messages.
+/// their payloads. Counts completed data messages, each of which must be
+/// as long as the message sent (a server that truncates echoes is an
+/// error, not a fast server).
 #[derive(Default)]
 struct Reader {
     /// Payload bytes of the current frame still to skip.
@@ -201,9 +203,20 @@ struct Reader {
     counts: bool,
     /// A partial header carried over to the next read.
     partial: Vec<u8>,
+    /// The length every echo must have.
+    expected: u64,
+    /// Payload bytes of the data message being received, so far.
+    message_len: u64,
 }
 
 impl Reader {
+    fn new(expected: usize) -> Self {
+        Reader {
+            expected: expected as u64,
+            ..Reader::default()
+        }
+    }
+
     /// Consumes `data`; returns how many data messages completed.
     fn feed(&mut self, input: &[u8]) -> std::io::Result<usize> {
         let mut done = 0;
@@ -250,8 +263,21 @@ impl Reader {
             if opcode == 0x8 {
                 return Err(std::io::Error::other("server closed the connection"));
             }
-            // Data frames (and continuations) count when final.
+            // Data frames (and continuations) count when final, and only
+            // when the whole message is as long as the one sent.
             self.counts = b0 & 0x80 != 0 && opcode <= 0x2;
+            if opcode <= 0x2 {
+                self.message_len += len;
+                if self.counts {
+                    let got = std::mem::take(&mut self.message_len);
+                    if got != self.expected {
+                        return Err(std::io::Error::other(format!(
+                            "an echo of {got} bytes, for a message of {}",
+                            self.expected
+                        )));
+                    }
+                }
+            }
             data = &data[hdr..];
             self.skip = len;
             if len == 0 && self.counts {
@@ -287,6 +313,8 @@ async fn run_connection(addr: SocketAddr, args: Rc<ArgsShared>, shared: Rc<Share
 }
 
 struct ArgsShared {
+    /// The payload length of every message.
+    size: usize,
     frame: Vec<u8>,
     /// `batch_max` copies of `frame`, for small frames written together.
     batch: Vec<u8>,
@@ -331,7 +359,7 @@ async fn drive(addr: SocketAddr, a: &ArgsShared, shared: &Shared) -> std::io::Re
         }
     };
     let reader = async {
-        let mut parser = Reader::default();
+        let mut parser = Reader::new(a.size);
         let mut buf = vec![0u8; 64 << 10];
         let mut pending = leftover;
         loop {
@@ -419,6 +447,7 @@ async fn load(addr: SocketAddr, args: &Args) -> String {
     };
     let batch = frame.repeat(batch_max);
     let a = Rc::new(ArgsShared {
+        size: args.size,
         frame,
         batch,
         batch_max,
@@ -538,6 +567,8 @@ async fn idle(addr: SocketAddr, n: usize, pid: Option<u32>) -> String {
     let open_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss1 = server_rss_kib(pid);
+    // Connections open when `rss1` was read: its divisor.
+    let open_idle = streams.len();
     // Then one 16-byte echo on each, and idle again.
     let frame = Rc::new(client_frame(16));
     let mut echoes = Vec::with_capacity(streams.len());
@@ -568,7 +599,7 @@ async fn idle(addr: SocketAddr, n: usize, pid: Option<u32>) -> String {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss2 = server_rss_kib(pid);
     let open = streams.len();
-    let per = |r: u64| {
+    let per = |r: u64, open: usize| {
         if open > 0 {
             (r as f64 - rss0 as f64) / open as f64
         } else {
@@ -588,8 +619,8 @@ async fn idle(addr: SocketAddr, n: usize, pid: Option<u32>) -> String {
         rss0,
         rss1,
         rss2,
-        per(rss1),
-        per(rss2)
+        per(rss1, open_idle),
+        per(rss2, open)
     );
     drop(streams);
     json
