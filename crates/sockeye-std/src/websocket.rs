@@ -186,7 +186,15 @@ impl<S: Transport> WebSocket<S> {
                 }
             }
             if self.conn.state() == State::Closed || self.eof {
-                let _ = self.flush();
+                // What is still queued (the close reply among it) goes out
+                // before the transport is closed; a non-blocking stream
+                // that cannot take it now says so, and the next call
+                // finishes.
+                if let Err(Error::Io(e)) = self.flush() {
+                    if e.kind() == io::ErrorKind::WouldBlock {
+                        return Err(Error::Io(e));
+                    }
+                }
                 self.close_transport();
                 return Err(Error::ConnectionClosed);
             }
@@ -250,21 +258,31 @@ impl<S: Transport> WebSocket<S> {
 
     /// Closes the connection cleanly: sends a close frame, waits for the
     /// peer's (up to the close timeout, 30 s by default, discarding messages
-    /// that arrive meanwhile), then closes the transport.
+    /// that arrive meanwhile), then closes the transport. Each read waits
+    /// only until the deadline, however the peer spreads its bytes. On a
+    /// non-blocking stream it returns `WouldBlock` while the reply has not
+    /// arrived: keep reading with [`read`](Self::read) (which returns
+    /// [`Error::ConnectionClosed`] once it is over), or call `close` again,
+    /// which waits a close timeout from then.
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<()> {
         self.conn.close(code, reason)?;
         self.flush()?;
         let deadline = Instant::now() + self.close_timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                self.close_transport();
-                return Err(Error::CloseTimeout);
-            }
-            self.stream.set_read_timeout(Some(left))?;
+        // Every read waits until the deadline at most, so a peer trickling
+        // bytes cannot stretch the timeout.
+        let previous = self.read_deadline.replace(deadline);
+        let result = loop {
             match self.read() {
                 Ok(_) => continue,
-                Err(Error::ConnectionClosed) => return Ok(()),
+                Err(Error::ConnectionClosed) => break Ok(()),
+                // Before the deadline: a non-blocking stream with nothing to
+                // read yet; call again when it is readable.
+                Err(Error::Io(e))
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && Instant::now() + Duration::from_millis(10) < deadline =>
+                {
+                    break Err(Error::Io(e));
+                }
                 Err(Error::Io(e))
                     if matches!(
                         e.kind(),
@@ -272,11 +290,16 @@ impl<S: Transport> WebSocket<S> {
                     ) =>
                 {
                     self.close_transport();
-                    return Err(Error::CloseTimeout);
+                    break Err(Error::CloseTimeout);
                 }
-                Err(e) => return Err(e),
+                Err(e) => break Err(e),
             }
+        };
+        self.read_deadline = previous;
+        if previous.is_none() {
+            self.stream.set_read_timeout(None)?;
         }
+        result
     }
 
     /// Drops the connection at once, without a closing handshake (ws's

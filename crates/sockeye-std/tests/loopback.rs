@@ -288,3 +288,99 @@ fn close_code_of(read: sockeye_std::Result<Message>) -> CloseCode {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+/// `close` waits at most the close timeout, however the peer spreads its
+/// bytes: a server trickling one byte of a 1000-byte frame every 100 ms
+/// does not hold it for the frame's 100 s.
+#[test]
+fn close_is_bounded_by_the_close_timeout_against_a_trickling_peer() {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = accept(stream).unwrap();
+        let raw = ws.get_mut();
+        let _ = raw.write_all(&[0x82, 126, 0x03, 0xe8]);
+        for _ in 0..40 {
+            if raw.write_all(b"x").is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let options = ClientOptions::new().close_timeout(Duration::from_secs(1));
+    let (mut ws, _) = connect_with(&format!("ws://{addr}/"), &options).unwrap();
+    let start = std::time::Instant::now();
+    let closed = ws.close(CloseCode::NORMAL, "");
+    assert!(matches!(closed, Err(Error::CloseTimeout)), "{closed:?}");
+    assert!(
+        start.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(ws);
+    server.join().unwrap();
+}
+
+/// On a non-blocking socket, the `read` after the peer's close frame
+/// writes what is still queued (a large message, then the close reply)
+/// before it closes the transport: `WouldBlock` until it can, then
+/// `ConnectionClosed`. The peer gets everything and a clean close.
+#[test]
+fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = accept(stream).unwrap();
+        ws.get_ref().set_nonblocking(true).unwrap();
+        // Messages of 8 MiB until the socket is full (the client is not
+        // reading yet).
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            match ws.send(Message::binary(vec![9u8; 8 << 20])) {
+                Ok(()) if sent < 8 => {}
+                Err(e) if e.is_would_block() => break,
+                other => panic!("{other:?} after {sent} messages"),
+            }
+        }
+        let start = std::time::Instant::now();
+        loop {
+            assert!(start.elapsed() < Duration::from_secs(10), "no end");
+            match ws.read() {
+                Ok(_) => {}
+                Err(e) if e.is_would_block() => thread::sleep(Duration::from_millis(2)),
+                Err(Error::ConnectionClosed) => break (sent, ws.connection().output_len()),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    });
+    let (mut client, _) = connect(&format!("ws://{addr}/")).unwrap();
+    client
+        .get_mut()
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client
+        .write(Message::Close(Some(sockeye_std::CloseFrame::new(
+            CloseCode::NORMAL,
+            "",
+        ))))
+        .unwrap();
+    client.flush().unwrap();
+    let mut got = Vec::new();
+    loop {
+        match client.read() {
+            Ok(m) => got.push(m),
+            Err(Error::ConnectionClosed) => break,
+            Err(e) => panic!("the client saw {e} after {} messages", got.len()),
+        }
+    }
+    let (sent, unwritten) = server.join().unwrap();
+    assert_eq!(unwritten, 0, "bytes left unwritten");
+    let lens: Vec<usize> = got.iter().map(|m| m.len()).collect();
+    assert_eq!(got.len(), sent + 1, "{lens:?}");
+    assert!(got[..sent].iter().all(|m| m.len() == 8 << 20), "{lens:?}");
+    assert!(got[sent].is_close());
+}

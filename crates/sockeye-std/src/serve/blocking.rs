@@ -59,6 +59,7 @@ impl ServerSocket {
             if self.ws.connection().has_output() {
                 self.ws.flush()?;
             }
+            self.extras.note_output(self.ws.connection());
             self.ws
                 .get_mut()
                 .set_read_timeout(Some(self.poll_interval))?;

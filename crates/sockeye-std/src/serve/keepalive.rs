@@ -152,6 +152,15 @@ impl<T: HeartbeatTimer> Extras<T> {
         Ok(())
     }
 
+    /// After a receive, which writes what it can: tells the mailbox how
+    /// much output is still queued, so that written broadcasts stop
+    /// counting against the limit.
+    pub fn note_output(&self, conn: &Connection) {
+        if let Some(outbox) = &self.outbox {
+            outbox.set_backlog(conn.output_len());
+        }
+    }
+
     /// After receiving: anything from the peer proves it is alive.
     pub fn after_recv<M>(&mut self, result: &Poll<Option<Result<M>>>) {
         if let (Some(hb), Poll::Ready(Some(Ok(_)))) = (&mut self.heartbeat, result) {
@@ -179,6 +188,7 @@ impl<T: HeartbeatTimer> Extras<T> {
         }
         let result = driver.poll_recv(cx, true);
         self.after_recv(&result);
+        self.note_output(&driver.conn);
         result
     }
 
@@ -200,6 +210,7 @@ impl<T: HeartbeatTimer> Extras<T> {
         }
         let result = half.poll_recv(cx);
         self.after_recv(&result);
+        half.with_connection(|conn| self.note_output(conn));
         result
     }
 }

@@ -20,7 +20,8 @@ pub struct Outbox {
 struct State {
     queue: VecDeque<PreparedMessage>,
     queued_bytes: usize,
-    /// The connection's own output queue when last drained.
+    /// The connection's own output queue, as its task last saw it (after
+    /// draining, and after each receive, which writes).
     backlog: usize,
     close: Option<(CloseCode, String)>,
     overflow: bool,
@@ -70,6 +71,13 @@ impl Outbox {
         if let Some(w) = state.waker.take() {
             w.wake();
         }
+    }
+
+    /// Records how much output the connection still has queued, for the
+    /// limit: its task calls it after writing, so that bytes already sent
+    /// no longer count against the next broadcast.
+    pub fn set_backlog(&self, output_len: usize) {
+        self.lock().backlog = output_len;
     }
 
     /// Moves what is queued onto `conn` and remembers `cx` to be woken for
