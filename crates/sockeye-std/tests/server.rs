@@ -284,3 +284,30 @@ fn a_client_is_listed_before_its_upgrade_is_answered() {
     stop.shutdown();
     join_within(serving);
 }
+
+/// A client that never reads fills its socket; the thread writing to it
+/// must not block there for good: with broadcasts still coming, the
+/// mailbox's limit drops it (the heartbeat would too), and it leaves the
+/// client list.
+#[test]
+fn a_client_that_never_reads_is_dropped_under_broadcast_traffic() {
+    let (server, addr) = server();
+    let server = server.broadcast_limit(1 << 20);
+    let clients = server.clients();
+    let stop = server.shutdown_handle();
+    let serving = serve_receiving(server);
+    let _silent = connect(&format!("ws://{addr}/"));
+    eventually("the client is listed", || clients.len() == 1);
+    let chunk = Message::binary(vec![1u8; 64 << 10]);
+    let started = Instant::now();
+    while clients.len() == 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a client that never reads is still listed after 5 s"
+        );
+        clients.broadcast(chunk.clone());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.shutdown();
+    join_within(serving);
+}

@@ -45,6 +45,21 @@ impl ServerSocket {
     ///
     /// [`WebSocket::read`]: crate::WebSocket::read
     pub fn recv(&mut self) -> Result<Message> {
+        // A peer that does not read must not hold this thread in a write:
+        // each write waits a poll interval at most, then the loop goes on
+        // (the mailbox's limit and the heartbeat are checked every turn).
+        // The handler's own sends, outside, block as usual.
+        self.ws
+            .get_ref()
+            .set_write_timeout(Some(self.poll_interval))?;
+        let result = self.recv_within_poll_interval();
+        let reset = self.ws.get_ref().set_write_timeout(None);
+        let message = result?;
+        reset?;
+        Ok(message)
+    }
+
+    fn recv_within_poll_interval(&mut self) -> Result<Message> {
         loop {
             if self.extras.ended {
                 return Err(Error::ConnectionClosed);
@@ -57,7 +72,14 @@ impl ServerSocket {
                 return Err(e);
             }
             if self.ws.connection().has_output() {
-                self.ws.flush()?;
+                match self.ws.flush() {
+                    Err(Error::Io(e))
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) => {}
+                    other => other?,
+                }
             }
             self.extras.note_output(self.ws.connection());
             self.ws
