@@ -59,6 +59,9 @@ impl PeerAddr for MioStream {
 struct Client {
     ws: WebSocket<MioStream>,
     open: bool,
+    /// An echo the connection could not queue yet (more than its write
+    /// buffer limit waited): it goes first once the socket takes output.
+    pending: Option<Message>,
 }
 
 const LISTENER: Token = Token(0);
@@ -73,15 +76,21 @@ fn drive(client: &mut Client) -> bool {
         }
     }
     loop {
-        match client.ws.read() {
-            Ok(msg @ (Message::Text(_) | Message::Binary(_))) => {
-                // Queue the echo; many echoes go out in one write below.
-                if let Err(e) = client.ws.write(msg) {
-                    if !e.is_would_block() {
-                        return false;
-                    }
+        // Queue the echo; many echoes go out in one write below. When the
+        // queue is full (`WouldBlock`: not queued), keep the echo and stop
+        // reading until the peer has taken some output: backpressure.
+        if let Some(msg) = client.pending.take() {
+            match client.ws.write(msg.clone()) {
+                Ok(()) => {}
+                Err(e) if e.is_would_block() => {
+                    client.pending = Some(msg);
+                    break;
                 }
+                Err(_) => return false,
             }
+        }
+        match client.ws.read() {
+            Ok(msg @ (Message::Text(_) | Message::Binary(_))) => client.pending = Some(msg),
             Ok(_) => {}
             Err(e) if e.is_would_block() => break,
             Err(Error::ConnectionClosed) => return false,
@@ -152,7 +161,11 @@ fn main() -> io::Result<()> {
                             )?;
                             let ws =
                                 WebSocket::server(MioStream(stream), &ServerOptions::default());
-                            let mut client = Client { ws, open: false };
+                            let mut client = Client {
+                                ws,
+                                open: false,
+                                pending: None,
+                            };
                             if drive(&mut client) {
                                 conns.insert(token, client);
                             }

@@ -301,13 +301,19 @@ impl<S: Transport> Read for ByteStream<S> {
     }
 }
 
+/// `write` takes all of `buf` as one message, or (an error) none of it: it
+/// waits for room first, as `io::Write` wants an error to mean "nothing
+/// taken". Once queued, a failure to write it out shows at the next
+/// `write` or `flush`.
 impl<S: Transport> Write for ByteStream<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
+        self.ws.make_room()?;
         if let Some(message) = self.framer.frame(buf)? {
-            self.ws.send(message)?;
+            self.ws.write(message)?;
+            let _ = self.ws.flush();
         }
         Ok(buf.len())
     }

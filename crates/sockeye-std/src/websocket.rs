@@ -204,11 +204,17 @@ impl<S: Transport> WebSocket<S> {
     }
 
     /// Queues `message` and writes everything queued. Blocks until written
-    /// on a blocking stream; on a non-blocking one, may return `WouldBlock`
-    /// after queueing (call [`flush`](Self::flush) when writable).
+    /// on a blocking stream. On a non-blocking one, `Ok` means queued: what
+    /// the socket could not take yet goes out with the next
+    /// [`flush`](Self::flush) (or `read`); `WouldBlock` means *not* queued,
+    /// because more than the write buffer limit waits: call again when the
+    /// socket is writable. Either way nothing is lost or sent twice.
     pub fn send(&mut self, message: impl Into<Message>) -> Result<()> {
         self.write(message)?;
-        self.flush()
+        match self.flush() {
+            Err(Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            flushed => flushed,
+        }
     }
 
     /// Queues `message` without writing it, so several messages go out in
@@ -217,10 +223,18 @@ impl<S: Transport> WebSocket<S> {
     /// `WouldBlock` if the stream cannot take it (the message is not
     /// queued then).
     pub fn write(&mut self, message: impl Into<Message>) -> Result<()> {
+        self.make_room()?;
+        queue_message(&mut self.conn, message.into())?;
+        Ok(())
+    }
+
+    /// Flushes first when more than the write buffer limit is queued;
+    /// `WouldBlock` when the stream cannot take it now. After `Ok`, one
+    /// message can be queued without waiting.
+    pub(crate) fn make_room(&mut self) -> Result<()> {
         if self.conn.output_len() >= self.write_buffer_limit {
             self.flush()?;
         }
-        queue_message(&mut self.conn, message.into())?;
         Ok(())
     }
 

@@ -336,15 +336,12 @@ fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
         let mut ws = accept(stream).unwrap();
         ws.get_ref().set_nonblocking(true).unwrap();
         // Messages of 8 MiB until the socket is full (the client is not
-        // reading yet).
+        // reading yet): `Ok` means queued, some of it still unwritten.
         let mut sent = 0;
-        loop {
+        while ws.connection().output_len() == 0 {
+            assert!(sent < 8, "the socket took {sent} messages of 8 MiB");
+            ws.send(Message::binary(vec![9u8; 8 << 20])).unwrap();
             sent += 1;
-            match ws.send(Message::binary(vec![9u8; 8 << 20])) {
-                Ok(()) if sent < 8 => {}
-                Err(e) if e.is_would_block() => break,
-                other => panic!("{other:?} after {sent} messages"),
-            }
         }
         let start = std::time::Instant::now();
         loop {
@@ -383,4 +380,109 @@ fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
     assert_eq!(got.len(), sent + 1, "{lens:?}");
     assert!(got[..sent].iter().all(|m| m.len() == 8 << 20), "{lens:?}");
     assert!(got[sent].is_close());
+}
+
+/// A server reading nothing for the first half second, then recording
+/// every data message; returns its address and what it got.
+fn recording_server(delay: Duration) -> (std::net::SocketAddr, thread::JoinHandle<Vec<Message>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let recording = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut ws = accept(stream).unwrap();
+        thread::sleep(delay);
+        let mut got = Vec::new();
+        while let Ok(message) = ws.read() {
+            if message.is_text() || message.is_binary() {
+                got.push(message);
+            }
+        }
+        got
+    });
+    (addr, recording)
+}
+
+/// On a non-blocking socket `send` says `Ok` for queued and `WouldBlock`
+/// for not queued (over the write buffer limit), so a poll loop that
+/// retries on `WouldBlock` sends each message exactly once.
+#[test]
+fn non_blocking_send_neither_loses_nor_repeats_a_message() {
+    let (addr, recording) = recording_server(Duration::from_millis(500));
+    let (mut ws, _) = connect(&format!("ws://{addr}/")).unwrap();
+    ws.get_ref().set_nonblocking(true).unwrap();
+    let start = std::time::Instant::now();
+    let messages = [
+        Message::binary(vec![3u8; 8 << 20]),
+        Message::text("second"),
+        Message::binary(vec![4u8; 4 << 20]),
+    ];
+    for message in &messages {
+        loop {
+            match ws.send(message.clone()) {
+                Ok(()) => break,
+                Err(e) if e.is_would_block() => thread::sleep(Duration::from_millis(2)),
+                Err(e) => panic!("{e}"),
+            }
+            assert!(start.elapsed() < Duration::from_secs(10));
+        }
+    }
+    while let Err(e) = ws.flush() {
+        assert!(
+            e.is_would_block() && start.elapsed() < Duration::from_secs(10),
+            "{e}"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+    ws.get_ref().set_nonblocking(false).unwrap();
+    ws.close(CloseCode::NORMAL, "").unwrap();
+    assert_eq!(recording.join().unwrap(), messages);
+}
+
+/// `ByteStream::write` takes a whole buffer or nothing: with a write
+/// timeout against a peer that reads late, every error means "write it
+/// again", and the peer gets each chunk once, in order.
+#[test]
+fn a_byte_stream_write_that_fails_took_nothing() {
+    use sockeye_std::{ByteStream, Framing};
+    use std::io::Write;
+    let (addr, recording) = recording_server(Duration::from_millis(1500));
+    let (ws, _) = connect(&format!("ws://{addr}/")).unwrap();
+    ws.get_ref()
+        .tcp()
+        .unwrap()
+        .set_write_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut stream = ByteStream::new(ws, Framing::Binary);
+    let start = std::time::Instant::now();
+    let mut failures = 0;
+    for tag in 0..4u8 {
+        let chunk = vec![tag; 4 << 20];
+        while let Err(e) = stream.write(&chunk) {
+            assert!(
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "{e}"
+            );
+            assert!(start.elapsed() < Duration::from_secs(20));
+            failures += 1;
+        }
+    }
+    while stream.flush().is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20));
+    }
+    let mut ws = stream.into_inner();
+    ws.get_ref().tcp().unwrap().set_write_timeout(None).unwrap();
+    ws.close(CloseCode::NORMAL, "").unwrap();
+    let tags: Vec<u8> = recording
+        .join()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_binary().unwrap()[0])
+        .collect();
+    assert_eq!(tags, [0, 1, 2, 3], "after {failures} failed writes");
 }
