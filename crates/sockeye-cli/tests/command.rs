@@ -104,6 +104,54 @@ fn serve_page_echo_and_chat_on_every_runtime() {
     }
 }
 
+/// A member that does not read while another bursts more messages than
+/// its queue holds is closed with 1013 (try again later), not left
+/// connected and deaf: it gets some messages, then the close.
+#[test]
+fn a_chat_member_that_falls_behind_is_closed_not_left_deaf() {
+    for runtime in ["tokio", "std", "async-std"] {
+        let server = serve(runtime);
+        let url = format!("ws://{}/chat", server.addr);
+        let (mut alice, _) = sockeye_std::connect(&url).unwrap();
+        let (mut bob, _) = sockeye_std::connect(&url).unwrap();
+        // Both are members once a message from each came back to alice.
+        alice.send("hi").unwrap();
+        bob.send("hello").unwrap();
+        let mut seen = 0;
+        while seen < 2 {
+            alice.read().unwrap();
+            seen += 1;
+        }
+        // Bob reads nothing while alice sends far more than his queue
+        // (1024 messages) holds; alice keeps reading her own echoes.
+        let reading = std::thread::spawn(move || {
+            for i in 0..5000 {
+                alice.write(format!("burst {i}")).unwrap();
+            }
+            alice.flush().unwrap();
+            alice
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        sockeye_std::Transport::set_read_timeout(bob.get_mut(), Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut got = 0;
+        let code = loop {
+            match bob.read() {
+                Ok(Message::Close(frame)) => break frame.map(|f| f.code),
+                Ok(m) if m.is_text() => got += 1,
+                Ok(_) => {}
+                Err(e) => panic!("{runtime}: bob got {got}, then {e}"),
+            }
+        };
+        // Bob got every message, or some and then the close.
+        assert!(
+            got == 5001 || code == Some(CloseCode::TRY_AGAIN_LATER),
+            "{runtime}: {got} messages, then {code:?}"
+        );
+        drop(reading.join().unwrap());
+    }
+}
+
 #[test]
 fn address_in_use_is_explained() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -1,9 +1,9 @@
 //! `sockeye serve --runtime async-std`.
 
-use super::{announce, echo, is_chat, Room};
+use super::{announce, echo, is_chat, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
 use async_std::net::{TcpListener, TcpStream};
 use sockeye_async_std::WebSocketStream;
-use sockeye_std::{Decision, Message, ServerOptions};
+use sockeye_std::{CloseCode, Decision, Message, ServerOptions};
 use std::sync::Arc;
 
 pub fn serve(addr: &str, options: ServerOptions) -> std::io::Result<()> {
@@ -46,15 +46,19 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
 
 async fn chat_member(ws: WebSocketStream<TcpStream>, room: Room) {
     let (mut reader, mut writer) = ws.split();
-    let (tx, rx) = async_std::channel::bounded::<Message>(1024);
+    let (tx, rx) = async_std::channel::bounded::<Message>(MEMBER_QUEUE);
     let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
-    // The forwarding task ends when the room drops this member's sender.
+    // The forwarding task ends when the room drops this member's sender:
+    // it fell behind (or left), so it is closed, not left deaf.
     async_std::task::spawn(async move {
         while let Ok(m) = rx.recv().await {
             if writer.send(m).await.is_err() {
-                break;
+                return;
             }
         }
+        let _ = writer
+            .close(CloseCode::TRY_AGAIN_LATER, TOO_FAR_BEHIND)
+            .await;
     });
     while let Some(Ok(message)) = reader.recv().await {
         if message.is_text() || message.is_binary() {

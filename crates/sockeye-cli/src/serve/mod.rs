@@ -107,8 +107,18 @@ pub fn is_chat(path: &str) -> bool {
     path == "/chat"
 }
 
+/// How many room messages may wait for a member before the room drops it.
+pub const MEMBER_QUEUE: usize = 1024;
+
+/// Why a member the room dropped is closed (with 1013, try again later):
+/// it fell [`MEMBER_QUEUE`] messages behind. Closed rather than left
+/// connected and deaf.
+pub const TOO_FAR_BEHIND: &str = "too far behind the room: reconnect";
+
 /// A chat room: every member gets every message. Each runtime registers a
-/// delivery function over its own channel type.
+/// delivery function over its own channel type; a member whose queue is
+/// full is dropped from the room, and its runtime closes its connection
+/// ([`TOO_FAR_BEHIND`]).
 #[derive(Clone, Default)]
 pub struct Room {
     inner: Arc<RoomInner>,

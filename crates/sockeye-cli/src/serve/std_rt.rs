@@ -1,7 +1,7 @@
 //! `sockeye serve --runtime std`: a thread per connection.
 
-use super::{announce, is_chat, Room};
-use sockeye_std::{Decision, Error, Message, ServerOptions, WebSocket};
+use super::{announce, is_chat, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
+use sockeye_std::{CloseCode, Decision, Error, Message, ServerOptions, WebSocket};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -62,7 +62,7 @@ fn echo(mut ws: WebSocket<TcpStream>) {
 /// A blocking socket cannot wait for two things at once: poll the socket
 /// with a short read timeout and deliver room messages in between.
 fn chat_member(mut ws: WebSocket<TcpStream>, room: Room) {
-    let (tx, rx) = mpsc::sync_channel::<Message>(1024);
+    let (tx, rx) = mpsc::sync_channel::<Message>(MEMBER_QUEUE);
     let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
     let _ = ws
         .get_mut()
@@ -79,8 +79,17 @@ fn chat_member(mut ws: WebSocket<TcpStream>, room: Room) {
             Err(_) => break,
         }
         let mut failed = false;
-        while let Ok(m) = rx.try_recv() {
-            failed |= ws.write(m).is_err();
+        loop {
+            match rx.try_recv() {
+                Ok(m) => failed |= ws.write(m).is_err(),
+                Err(mpsc::TryRecvError::Empty) => break,
+                // The room dropped this member: it fell behind. Closed,
+                // not left connected and deaf.
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    let _ = ws.close(CloseCode::TRY_AGAIN_LATER, TOO_FAR_BEHIND);
+                    return;
+                }
+            }
         }
         if failed || ws.flush().is_err() {
             break;

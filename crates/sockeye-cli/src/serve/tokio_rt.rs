@@ -1,7 +1,7 @@
 //! `sockeye serve --runtime tokio`.
 
-use super::{announce, echo, is_chat, Room};
-use sockeye_std::{Decision, Message, ServerOptions};
+use super::{announce, echo, is_chat, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
+use sockeye_std::{CloseCode, Decision, Message, ServerOptions};
 use sockeye_tokio::WebSocketStream;
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
@@ -61,15 +61,19 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
 
 async fn chat_member(ws: WebSocketStream<TcpStream>, room: Room) {
     let (mut reader, mut writer) = ws.split();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(1024);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(MEMBER_QUEUE);
     let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
-    // The forwarding task ends when the room drops this member's sender.
+    // The forwarding task ends when the room drops this member's sender:
+    // it fell behind (or left), so it is closed, not left deaf.
     tokio::spawn(async move {
         while let Some(m) = rx.recv().await {
             if writer.send(m).await.is_err() {
-                break;
+                return;
             }
         }
+        let _ = writer
+            .close(CloseCode::TRY_AGAIN_LATER, TOO_FAR_BEHIND)
+            .await;
     });
     while let Some(Ok(message)) = reader.recv().await {
         if message.is_text() || message.is_binary() {
