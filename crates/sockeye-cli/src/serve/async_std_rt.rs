@@ -27,27 +27,39 @@ pub fn serve(addr: &str, options: ServerOptions) -> std::io::Result<()> {
 
 async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
     let _ = stream.set_nodelay(true);
-    let mut chat = false;
+    // A chat member joins the room before its upgrade is answered, so it
+    // gets every message sent once it could have seen its 101.
+    let mut member = None;
     let accepted = sockeye_async_std::accept_with_options(stream, &options, |req| {
-        chat = is_chat(&req.path);
+        if is_chat(&req.path) {
+            let (tx, rx) = async_std::channel::bounded::<Message>(MEMBER_QUEUE);
+            member = Some((room.join(move |m| tx.try_send(m.clone()).is_ok()), rx));
+        }
         Decision::accept()
     })
     .await;
-    let Ok(ws) = accepted else { return };
+    let Ok(ws) = accepted else {
+        if let Some((id, _)) = member {
+            room.leave(id);
+        }
+        return;
+    };
     // The connection lives on in a task of its own, sized for it alone: the
     // handshake's state (and the copy of the stream its result passes
     // through) is freed with this one.
-    if chat {
-        async_std::task::spawn(chat_member(ws, room));
-    } else {
-        async_std::task::spawn(echo(ws));
-    }
+    match member {
+        Some((id, rx)) => async_std::task::spawn(chat_member(ws, room, id, rx)),
+        None => async_std::task::spawn(echo(ws)),
+    };
 }
 
-async fn chat_member(ws: WebSocketStream<TcpStream>, room: Room) {
+async fn chat_member(
+    ws: WebSocketStream<TcpStream>,
+    room: Room,
+    id: u64,
+    rx: async_std::channel::Receiver<Message>,
+) {
     let (mut reader, mut writer) = ws.split();
-    let (tx, rx) = async_std::channel::bounded::<Message>(MEMBER_QUEUE);
-    let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
     // The forwarding task ends when the room drops this member's sender:
     // it fell behind (or left), so it is closed, not left deaf.
     async_std::task::spawn(async move {

@@ -26,16 +26,21 @@ pub fn serve(addr: &str, options: ServerOptions) -> std::io::Result<()> {
 
 fn handle(stream: TcpStream, options: &ServerOptions, room: Room) {
     let _ = stream.set_nodelay(true);
-    let mut chat = false;
+    // A chat member joins the room before its upgrade is answered, so it
+    // gets every message sent once it could have seen its 101.
+    let mut member = None;
     let accepted = sockeye_std::accept_with_options(stream, options, |req| {
-        chat = is_chat(&req.path);
+        if is_chat(&req.path) {
+            let (tx, rx) = mpsc::sync_channel::<Message>(MEMBER_QUEUE);
+            member = Some((room.join(move |m| tx.try_send(m.clone()).is_ok()), rx));
+        }
         Decision::accept()
     });
-    let Ok(ws) = accepted else { return };
-    if chat {
-        chat_member(ws, room);
-    } else {
-        echo(ws);
+    match (accepted, member) {
+        (Ok(ws), Some((id, rx))) => chat_member(ws, &room, id, rx),
+        (Ok(ws), None) => echo(ws),
+        (Err(_), Some((id, _))) => room.leave(id),
+        (Err(_), None) => {}
     }
 }
 
@@ -61,9 +66,7 @@ fn echo(mut ws: WebSocket<TcpStream>) {
 
 /// A blocking socket cannot wait for two things at once: poll the socket
 /// with a short read timeout and deliver room messages in between.
-fn chat_member(mut ws: WebSocket<TcpStream>, room: Room) {
-    let (tx, rx) = mpsc::sync_channel::<Message>(MEMBER_QUEUE);
-    let id = room.join(move |m| tx.try_send(m.clone()).is_ok());
+fn chat_member(mut ws: WebSocket<TcpStream>, room: &Room, id: u64, rx: mpsc::Receiver<Message>) {
     let _ = ws
         .get_mut()
         .set_read_timeout(Some(Duration::from_millis(20)));
