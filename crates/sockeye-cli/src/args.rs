@@ -89,6 +89,8 @@ USAGE:
                   [--threads N] [--max-message-size BYTES] [--deflate]
         Echo server on every path, a chat room on /chat, and a chat page at
         http://HOST:PORT/ (default 127.0.0.1:8080, tokio runtime).
+        --threads sets tokio's worker threads (std runs a thread per
+        connection, async-std its own pool).
         --deflate accepts permessage-deflate (compression; off by default).
     sockeye connect URL [--protocol NAME]... [--header 'Name: value']... [--origin ORIGIN]
                     [--proxy URL] [--ca FILE] [--follow-redirects]

@@ -161,11 +161,22 @@ async fn session(args: &Connect, options: ClientOptions) -> Result<(), Error> {
                 }
                 Some(line) => match parse_line(&line) {
                     Ok(Input::Send(Message::Close(Some(f)))) => {
-                        ws.close(f.code, &f.reason).await?;
-                        eprintln!("closed");
-                        return Ok(());
+                        match ws.close(f.code, &f.reason).await {
+                            // An invalid code or a reason too long: nothing
+                            // was sent; say so and go on.
+                            Err(e @ sockeye_std::Error::Send(_)) => eprintln!("{e}"),
+                            closed => {
+                                closed?;
+                                eprintln!("closed");
+                                return Ok(());
+                            }
+                        }
                     }
-                    Ok(Input::Send(m)) => ws.send(m).await?,
+                    Ok(Input::Send(m)) => match ws.send(m).await {
+                        // A ping or pong over 125 bytes: nothing was sent.
+                        Err(e @ sockeye_std::Error::Send(_)) => eprintln!("{e}"),
+                        sent => sent?,
+                    },
                     Ok(Input::Quit) => {
                         ws.close(CloseCode::NORMAL, "").await?;
                         return Ok(());

@@ -262,6 +262,12 @@ fn interactive_client_sends_lines_and_commands() {
     expect("< binary (2 bytes): 61 62");
     writeln!(stdin, "/ping x").unwrap();
     expect("< pong x");
+    // Commands that cannot be sent (a ping over 125 bytes, a close code
+    // an endpoint may not send) are refused; the session goes on.
+    writeln!(stdin, "/ping {}", "p".repeat(126)).unwrap();
+    writeln!(stdin, "/close 1006").unwrap();
+    writeln!(stdin, "still here").unwrap();
+    expect("< still here");
     writeln!(stdin, "/close 4000 bye").unwrap();
     let status = child.wait().unwrap();
     assert!(status.success());
