@@ -1,7 +1,9 @@
-//! Runs the server example's self-test within a time limit.
+//! Runs the examples' self-tests within a time limit.
 
 #[path = "../examples/broadcast_server.rs"]
 mod broadcast_server;
+#[path = "../examples/poll_loop.rs"]
+mod poll_loop;
 
 use std::time::Duration;
 
@@ -17,4 +19,14 @@ fn broadcast_server_example() {
         std::thread::sleep(Duration::from_millis(10));
     }
     test.join().unwrap().expect("the example failed");
+}
+
+/// The poll loop serves every client to its end, including a client served
+/// whole during the call that accepted it (it once went uncounted and the
+/// example waited for it forever).
+#[test]
+fn poll_loop_example() {
+    for _ in 0..20 {
+        poll_loop::run(50).expect("the example failed");
+    }
 }
