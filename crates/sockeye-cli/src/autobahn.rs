@@ -17,16 +17,32 @@ fn options() -> ClientOptions {
 
 pub fn run(args: &Autobahn) -> Result<(), String> {
     let base = args.url.trim_end_matches('/').to_string();
+    let agent = query_value(&args.agent);
     let result = match args.runtime {
-        Runtime::Std => run_std(&base, &args.agent),
+        Runtime::Std => run_std(&base, &agent),
         Runtime::Tokio => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(Error::Io)
-            .and_then(|rt| rt.block_on(run_tokio(&base, &args.agent))),
-        Runtime::AsyncStd => async_std::task::block_on(run_async_std(&base, &args.agent)),
+            .and_then(|rt| rt.block_on(run_tokio(&base, &agent))),
+        Runtime::AsyncStd => async_std::task::block_on(run_async_std(&base, &agent)),
     };
     result.map_err(|e| format!("autobahn client failed: {e}"))
+}
+
+/// `value` percent-encoded for a URL query (everything but RFC 3986's
+/// unreserved characters), so an agent name with spaces, `&` or `#` stays
+/// one parameter.
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 fn case_count(first: Option<Message>) -> Result<u32, Error> {
@@ -107,4 +123,18 @@ async fn run_async_std(base: &str, agent: &str) -> Result<(), Error> {
             .await?;
     while let Some(Ok(_)) = ws.recv().await {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_value;
+
+    #[test]
+    fn agent_names_are_escaped_for_the_query() {
+        assert_eq!(query_value("sockeye-tokio_1.0~x"), "sockeye-tokio_1.0~x");
+        assert_eq!(
+            query_value("a b&case=1#x/é"),
+            "a%20b%26case%3D1%23x%2F%C3%A9"
+        );
+    }
 }

@@ -152,7 +152,11 @@ impl Connection {
         Ok(())
     }
 
+    /// Whether a new whole message may be sent: the connection can send at
+    /// all (checked first, so a closing connection says `Closed`), and no
+    /// fragmented message is in progress.
     fn check_no_fragment(&self) -> Result<(), SendError> {
+        self.check_can_send()?;
         match self.tx_msg {
             Some(_) => Err(SendError::FragmentInProgress),
             None => Ok(()),

@@ -1195,3 +1195,21 @@ fn a_client_without_a_random_source_sends_nothing() {
     assert!(matches!(evs[0], Ok(Event::Ping(_))), "{evs:?}");
     assert!(!c.has_output(), "{:?}", c.take_output());
 }
+
+#[test]
+fn a_closed_connection_says_closed_even_mid_fragment() {
+    // A fragmented message was in progress when the close was sent: a new
+    // message is refused because the connection is closing, which is what
+    // the caller can act on (finishing the fragment would fail too).
+    let mut s = Connection::open(Role::Server, Config::default(), None);
+    let first = SendOptions {
+        fin: false,
+        ..SendOptions::default()
+    };
+    s.send_message(MessageKind::Text, Bytes::from_static(b"part"), first)
+        .unwrap();
+    assert_eq!(s.send_text("x"), Err(SendError::FragmentInProgress));
+    s.close(CloseCode::NORMAL, "").unwrap();
+    assert_eq!(s.send_text("x"), Err(SendError::Closed));
+    assert_eq!(s.send_binary(b"x"), Err(SendError::Closed));
+}
