@@ -310,11 +310,6 @@ impl<T: AsyncTransport> Driver<T> {
     }
 }
 
-/// Shared state of the two halves made by [`split`].
-struct Inner<T> {
-    driver: Driver<T>,
-}
-
 /// The tasks of the two halves of a split connection, woken together.
 ///
 /// Both halves read and write the one transport, and a transport remembers
@@ -358,10 +353,10 @@ impl Wake for HalfWakers {
     }
 }
 
-/// What the two halves share: the connection and its transport, and the
-/// waker every poll of the transport gets.
+/// What the two halves made by [`split`] share: the connection and its
+/// transport, and the waker every poll of the transport gets.
 struct Shared<T> {
-    inner: Mutex<Inner<T>>,
+    driver: Mutex<Driver<T>>,
     wakers: Arc<HalfWakers>,
     /// `wakers` as a `Waker`.
     fan_out: Waker,
@@ -378,7 +373,7 @@ impl<T> Shared<T> {
     ) -> R {
         HalfWakers::set(slot(&self.wakers), cx.waker());
         let mut shared_cx = Context::from_waker(&self.fan_out);
-        f(&mut lock(&self.inner).driver, &mut shared_cx)
+        f(&mut lock(&self.driver), &mut shared_cx)
     }
 }
 
@@ -393,14 +388,14 @@ pub struct SendHalf<T>(Arc<Shared<T>>);
 pub fn split<T: AsyncTransport>(driver: Driver<T>) -> (RecvHalf<T>, SendHalf<T>) {
     let wakers = Arc::new(HalfWakers::default());
     let shared = Arc::new(Shared {
-        inner: Mutex::new(Inner { driver }),
+        driver: Mutex::new(driver),
         fan_out: Waker::from(wakers.clone()),
         wakers,
     });
     (RecvHalf(shared.clone()), SendHalf(shared))
 }
 
-fn lock<T>(m: &Mutex<Inner<T>>) -> MutexGuard<'_, Inner<T>> {
+fn lock<T>(m: &Mutex<Driver<T>>) -> MutexGuard<'_, Driver<T>> {
     // A panic in another half leaves consistent state: the connection's
     // methods do not panic half way.
     m.lock().unwrap_or_else(|poison| poison.into_inner())
@@ -423,7 +418,7 @@ impl<T: AsyncTransport> RecvHalf<T> {
     /// Runs `f` on the connection (for example to queue a heartbeat ping
     /// or a broadcast message; the next `poll_recv` writes it).
     pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        f(&mut lock(&self.0.inner).driver.conn)
+        f(&mut lock(&self.0.driver).conn)
     }
 
     /// Puts the halves back together. Fails (returning both) if they come
@@ -438,10 +433,9 @@ impl<T: AsyncTransport> RecvHalf<T> {
         drop(other);
         match Arc::try_unwrap(self.0) {
             Ok(shared) => Ok(shared
-                .inner
+                .driver
                 .into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .driver),
+                .unwrap_or_else(|p| p.into_inner())),
             Err(arc) => Err((RecvHalf(arc.clone()), SendHalf(arc))),
         }
     }
@@ -456,7 +450,7 @@ impl<T: AsyncTransport> SendHalf<T> {
 
     /// See [`Driver::queue`].
     pub fn queue(&self, message: Message) -> Result<()> {
-        lock(&self.0.inner).driver.queue(message)
+        lock(&self.0.driver).queue(message)
     }
 
     /// See [`Driver::poll_flush`].
@@ -483,6 +477,6 @@ impl<T: AsyncTransport> SendHalf<T> {
     /// Runs `f` on the connection (for example to queue a close with a
     /// code).
     pub fn with_connection<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        f(&mut lock(&self.0.inner).driver.conn)
+        f(&mut lock(&self.0.driver).conn)
     }
 }

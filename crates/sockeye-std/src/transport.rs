@@ -40,6 +40,23 @@ pub trait Transport: Read + Write {
     }
 }
 
+/// Sets `io`'s read timeout to what is left until `deadline` (with one),
+/// so that its next read waits no longer however the peer spreads its
+/// bytes; `TimedOut` once the deadline has passed.
+pub(crate) fn limit_next_read<S: Transport + ?Sized>(
+    io: &mut S,
+    deadline: Option<Instant>,
+) -> io::Result<()> {
+    if let Some(deadline) = deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        io.set_read_timeout(Some(left))?;
+    }
+    Ok(())
+}
+
 /// A transport whose every read waits at most until a deadline (and fails
 /// with `TimedOut` once it has passed), however the peer spreads its bytes:
 /// for handshakes (TLS, a proxy's answer) that a slow peer must not
@@ -57,13 +74,7 @@ impl<'a, S: Transport> DeadlineIo<'a, S> {
 
 impl<S: Transport> Read for DeadlineIo<'_, S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            self.io.set_read_timeout(Some(left))?;
-        }
+        limit_next_read(self.io, self.deadline)?;
         self.io.read(buf)
     }
 }

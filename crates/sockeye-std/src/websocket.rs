@@ -5,7 +5,7 @@ use crate::options::{answer_http, ClientOptions, HttpHandler, ServerOptions};
 use crate::queue::{queue_message, read_size, write_output, zeroed_room};
 use crate::rng::os_random;
 use crate::server::UpgradeRequest;
-use crate::transport::Transport;
+use crate::transport::{limit_next_read, Transport};
 use sockeye_proto::handshake::{ClientRequest, Response};
 use sockeye_proto::{CloseCode, CloseFrame, Connection, Decision, Event, Message, Role, State};
 use std::io;
@@ -309,10 +309,7 @@ impl<S: Transport> WebSocket<S> {
                 Err(e) => break Err(e),
             }
         };
-        self.read_deadline = previous;
-        if previous.is_none() {
-            self.stream.set_read_timeout(None)?;
-        }
+        self.set_read_deadline(previous)?;
         result
     }
 
@@ -361,13 +358,7 @@ impl<S: Transport> WebSocket<S> {
 
     /// Reads once from the stream into the connection.
     fn fill(&mut self) -> Result<()> {
-        if let Some(deadline) = self.read_deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::Io(io::ErrorKind::TimedOut.into()));
-            }
-            self.stream.set_read_timeout(Some(left))?;
-        }
+        limit_next_read(&mut self.stream, self.read_deadline)?;
         let want = read_size(&self.conn);
         let buf = self.conn.input_buffer();
         let len = zeroed_room(buf, want);

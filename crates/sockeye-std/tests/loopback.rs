@@ -295,10 +295,7 @@ fn close_code_of(read: sockeye_std::Result<Message>) -> CloseCode {
 #[test]
 fn close_is_bounded_by_the_close_timeout_against_a_trickling_peer() {
     use std::io::Write;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
+    let (url, server) = serve_one(|stream| {
         let mut ws = accept(stream).unwrap();
         let raw = ws.get_mut();
         let _ = raw.write_all(&[0x82, 126, 0x03, 0xe8]);
@@ -310,7 +307,7 @@ fn close_is_bounded_by_the_close_timeout_against_a_trickling_peer() {
         }
     });
     let options = ClientOptions::new().close_timeout(Duration::from_secs(1));
-    let (mut ws, _) = connect_with(&format!("ws://{addr}/"), &options).unwrap();
+    let (mut ws, _) = connect_with(&url, &options).unwrap();
     let start = std::time::Instant::now();
     let closed = ws.close(CloseCode::NORMAL, "");
     assert!(matches!(closed, Err(Error::CloseTimeout)), "{closed:?}");
@@ -329,10 +326,7 @@ fn close_is_bounded_by_the_close_timeout_against_a_trickling_peer() {
 /// `ConnectionClosed`. The peer gets everything and a clean close.
 #[test]
 fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
+    let (url, server) = serve_one(|stream| {
         let mut ws = accept(stream).unwrap();
         ws.get_ref().set_nonblocking(true).unwrap();
         // Messages of 8 MiB until the socket is full (the client is not
@@ -354,7 +348,7 @@ fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
             }
         }
     });
-    let (mut client, _) = connect(&format!("ws://{addr}/")).unwrap();
+    let (mut client, _) = connect(&url).unwrap();
     client
         .get_mut()
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -382,13 +376,23 @@ fn a_non_blocking_read_after_the_peers_close_writes_the_queue_first() {
     assert!(got[sent].is_close());
 }
 
-/// A server reading nothing for the first half second, then recording
-/// every data message; returns its address and what it got.
-fn recording_server(delay: Duration) -> (std::net::SocketAddr, thread::JoinHandle<Vec<Message>>) {
+/// Serves one connection on a free port with `serve`, on its own thread;
+/// returns the URL to connect to and the thread.
+fn serve_one<T: Send + 'static>(
+    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (String, thread::JoinHandle<T>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let recording = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    (
+        url,
+        thread::spawn(move || serve(listener.accept().unwrap().0)),
+    )
+}
+
+/// A server reading nothing for `delay`, then recording every data
+/// message; returns its URL and what it got.
+fn recording_server(delay: Duration) -> (String, thread::JoinHandle<Vec<Message>>) {
+    serve_one(move |stream| {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
@@ -401,8 +405,7 @@ fn recording_server(delay: Duration) -> (std::net::SocketAddr, thread::JoinHandl
             }
         }
         got
-    });
-    (addr, recording)
+    })
 }
 
 /// On a non-blocking socket `send` says `Ok` for queued and `WouldBlock`
@@ -410,8 +413,8 @@ fn recording_server(delay: Duration) -> (std::net::SocketAddr, thread::JoinHandl
 /// retries on `WouldBlock` sends each message exactly once.
 #[test]
 fn non_blocking_send_neither_loses_nor_repeats_a_message() {
-    let (addr, recording) = recording_server(Duration::from_millis(500));
-    let (mut ws, _) = connect(&format!("ws://{addr}/")).unwrap();
+    let (url, recording) = recording_server(Duration::from_millis(500));
+    let (mut ws, _) = connect(&url).unwrap();
     ws.get_ref().set_nonblocking(true).unwrap();
     let start = std::time::Instant::now();
     let messages = [
@@ -448,8 +451,8 @@ fn non_blocking_send_neither_loses_nor_repeats_a_message() {
 fn a_byte_stream_write_that_fails_took_nothing() {
     use sockeye_std::{ByteStream, Framing};
     use std::io::Write;
-    let (addr, recording) = recording_server(Duration::from_millis(1500));
-    let (ws, _) = connect(&format!("ws://{addr}/")).unwrap();
+    let (url, recording) = recording_server(Duration::from_millis(1500));
+    let (ws, _) = connect(&url).unwrap();
     ws.get_ref()
         .tcp()
         .unwrap()

@@ -132,17 +132,35 @@ struct RoomInner {
     members: Mutex<HashMap<u64, Deliver>>,
 }
 
+/// A place in a [`Room`]: it leaves the room when dropped (the connection
+/// ended, or its handshake failed after it joined).
+pub struct Member {
+    room: Room,
+    id: u64,
+}
+
+impl Member {
+    /// Sends `message` to everyone in the room, this member included.
+    pub fn broadcast(&self, message: &Message) {
+        self.room.broadcast(message);
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.room.lock().remove(&self.id);
+    }
+}
+
 impl Room {
     /// Adds a member; `deliver` returns false once the member is gone.
-    pub fn join(&self, deliver: impl Fn(&Message) -> bool + Send + Sync + 'static) -> u64 {
+    pub fn join(&self, deliver: impl Fn(&Message) -> bool + Send + Sync + 'static) -> Member {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(id, Box::new(deliver));
-        id
-    }
-
-    /// Removes a member.
-    pub fn leave(&self, id: u64) {
-        self.lock().remove(&id);
+        Member {
+            room: self.clone(),
+            id,
+        }
     }
 
     /// Sends `message` to every member (the sender included, so each tab

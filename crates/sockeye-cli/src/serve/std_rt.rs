@@ -1,6 +1,6 @@
 //! `sockeye serve --runtime std`: a thread per connection.
 
-use super::{announce, is_chat, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
+use super::{announce, is_chat, Member, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
 use sockeye_std::{CloseCode, Decision, Error, Message, ServerOptions, WebSocket};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -36,11 +36,10 @@ fn handle(stream: TcpStream, options: &ServerOptions, room: Room) {
         }
         Decision::accept()
     });
-    match (accepted, member) {
-        (Ok(ws), Some((id, rx))) => chat_member(ws, &room, id, rx),
-        (Ok(ws), None) => echo(ws),
-        (Err(_), Some((id, _))) => room.leave(id),
-        (Err(_), None) => {}
+    let Ok(ws) = accepted else { return };
+    match member {
+        Some((member, rx)) => chat_member(ws, &member, rx),
+        None => echo(ws),
     }
 }
 
@@ -66,13 +65,13 @@ fn echo(mut ws: WebSocket<TcpStream>) {
 
 /// A blocking socket cannot wait for two things at once: poll the socket
 /// with a short read timeout and deliver room messages in between.
-fn chat_member(mut ws: WebSocket<TcpStream>, room: &Room, id: u64, rx: mpsc::Receiver<Message>) {
+fn chat_member(mut ws: WebSocket<TcpStream>, member: &Member, rx: mpsc::Receiver<Message>) {
     let _ = ws
         .get_mut()
         .set_read_timeout(Some(Duration::from_millis(20)));
     loop {
         match ws.read() {
-            Ok(m @ (Message::Text(_) | Message::Binary(_))) => room.broadcast(&m),
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => member.broadcast(&m),
             Ok(_) => {}
             Err(Error::Io(e))
                 if matches!(
@@ -98,5 +97,4 @@ fn chat_member(mut ws: WebSocket<TcpStream>, room: &Room, id: u64, rx: mpsc::Rec
             break;
         }
     }
-    room.leave(id);
 }

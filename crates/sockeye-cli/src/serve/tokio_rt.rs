@@ -1,6 +1,6 @@
 //! `sockeye serve --runtime tokio`.
 
-use super::{announce, echo, is_chat, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
+use super::{announce, echo, is_chat, Member, Room, MEMBER_QUEUE, TOO_FAR_BEHIND};
 use sockeye_std::{CloseCode, Decision, Message, ServerOptions};
 use sockeye_tokio::WebSocketStream;
 use std::sync::Arc;
@@ -53,25 +53,19 @@ async fn handle(stream: TcpStream, options: Arc<ServerOptions>, room: Room) {
         Decision::accept()
     })
     .await;
-    let Ok(ws) = accepted else {
-        if let Some((id, _)) = member {
-            room.leave(id);
-        }
-        return;
-    };
+    let Ok(ws) = accepted else { return };
     // The connection lives on in a task of its own, sized for it alone: the
     // handshake's state (and the copy of the stream its result passes
     // through) is freed with this one, halving an idle connection's memory.
     match member {
-        Some((id, rx)) => tokio::spawn(chat_member(ws, room, id, rx)),
+        Some((member, rx)) => tokio::spawn(chat_member(ws, member, rx)),
         None => tokio::spawn(echo(ws)),
     };
 }
 
 async fn chat_member(
     ws: WebSocketStream<TcpStream>,
-    room: Room,
-    id: u64,
+    member: Member,
     mut rx: tokio::sync::mpsc::Receiver<Message>,
 ) {
     let (mut reader, mut writer) = ws.split();
@@ -89,8 +83,7 @@ async fn chat_member(
     });
     while let Some(Ok(message)) = reader.recv().await {
         if message.is_text() || message.is_binary() {
-            room.broadcast(&message);
+            member.broadcast(&message);
         }
     }
-    room.leave(id);
 }

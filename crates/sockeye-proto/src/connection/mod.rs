@@ -744,24 +744,16 @@ impl Connection {
                 other.name.clone(),
             )));
         }
-        let mut first_error = None;
-        let mut agreed = None;
-        for offer in &self.deflate_offers {
-            match deflate::accept_response(cfg, offer, answer) {
-                Ok(params) => {
-                    agreed = Some(params);
-                    break;
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        let params = match (agreed, first_error) {
-            (Some(params), _) => params,
-            (None, Some(e)) => return Err(fail(e)),
+        let mut fits = self
+            .deflate_offers
+            .iter()
+            .map(|offer| deflate::accept_response(cfg, offer, answer));
+        let params = match fits.next() {
+            Some(Ok(params)) => params,
+            // The first later offer the answer fits, or the first error.
+            Some(Err(e)) => fits.find_map(Result::ok).ok_or(e).map_err(fail)?,
             // No offer was sent, yet the server answered one.
-            (None, None) => {
+            None => {
                 return Err(fail(deflate::NegotiationError::NotOffered(
                     deflate::EXTENSION_NAME,
                 )))

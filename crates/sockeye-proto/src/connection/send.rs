@@ -388,7 +388,8 @@ impl Connection {
             // a burst grew it (the capacity an advanced buffer reports is
             // what is left past its start, so it is judged once reclaimed).
             let _ = self.tx_buf.try_reclaim(HEADER_ROOM);
-            let keep = RETAINED_OUTPUT.max(core::mem::take(&mut self.tx_recent_frame) * 2);
+            let recent = core::mem::take(&mut self.tx_recent_frame);
+            let keep = RETAINED_OUTPUT.max(recent.saturating_mul(2));
             if self.tx_buf.capacity() > keep {
                 self.tx_buf = bytes::BytesMut::new();
             }

@@ -122,9 +122,7 @@ pub fn reject_response(status: u16, headers: &Headers, body: &[u8]) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(128 + body.len());
     write_status_line(&mut out, status);
-    let upgrade = headers
-        .iter()
-        .any(|h| h.name.eq_ignore_ascii_case("Upgrade") && is_field_value(&h.value));
+    let upgrade = headers.get_all("Upgrade").any(is_field_value);
     let connection = if upgrade { "Upgrade, close" } else { "close" };
     write_field(&mut out, "Connection", connection);
     let mut len_buf = [0u8; 20];

@@ -31,6 +31,9 @@ pub struct ServerSocket {
     ws: WebSocket<TcpStream>,
     extras: Extras<Deadline>,
     poll_interval: Duration,
+    /// The socket's writes wait at most a poll interval (set by `recv`,
+    /// cleared before the handler writes itself).
+    write_timeout: bool,
 }
 
 impl ServerSocket {
@@ -48,18 +51,14 @@ impl ServerSocket {
         // A peer that does not read must not hold this thread in a write:
         // each write waits a poll interval at most, then the loop goes on
         // (the mailbox's limit and the heartbeat are checked every turn).
-        // The handler's own sends, outside, block as usual.
-        self.ws
-            .get_ref()
-            .set_write_timeout(Some(self.poll_interval))?;
-        let result = self.recv_within_poll_interval();
-        let reset = self.ws.get_ref().set_write_timeout(None);
-        let message = result?;
-        reset?;
-        Ok(message)
-    }
-
-    fn recv_within_poll_interval(&mut self) -> Result<Message> {
+        // Set once for a run of receives; the handler's own writes block as
+        // usual (see `blocking_writes`).
+        if !self.write_timeout {
+            self.ws
+                .get_ref()
+                .set_write_timeout(Some(self.poll_interval))?;
+            self.write_timeout = true;
+        }
         loop {
             if self.extras.ended {
                 return Err(Error::ConnectionClosed);
@@ -102,13 +101,26 @@ impl ServerSocket {
 
     /// Sends a message and writes it out (see [`WebSocket::send`]).
     pub fn send(&mut self, message: impl Into<Message>) -> Result<()> {
+        self.blocking_writes()?;
         self.ws.send(message)
     }
 
     /// Closes the connection cleanly (see [`WebSocket::close`]).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<()> {
+        self.blocking_writes()?;
         self.ws.set_read_deadline(None)?;
         self.ws.close(code, reason)
+    }
+
+    /// Takes away the poll-interval write timeout `recv` sets, before the
+    /// handler writes itself: its writes block until done, as on any
+    /// blocking socket.
+    fn blocking_writes(&mut self) -> Result<()> {
+        if self.write_timeout {
+            self.ws.get_ref().set_write_timeout(None)?;
+            self.write_timeout = false;
+        }
+        Ok(())
     }
 
     /// The connection itself, for what `ServerSocket` does not wrap.
@@ -119,6 +131,9 @@ impl ServerSocket {
     /// The connection, mutably: send with it freely, but receive with
     /// [`recv`](Self::recv).
     pub fn get_mut(&mut self) -> &mut WebSocket<TcpStream> {
+        // Should this fail, the handler's writes through it may return
+        // early, queued, rather than block (see `WebSocket::send`).
+        let _ = self.blocking_writes();
         &mut self.ws
     }
 }
@@ -240,6 +255,7 @@ impl Server {
                             ws,
                             extras: Extras::default(),
                             poll_interval,
+                            write_timeout: false,
                         };
                         let (client, _registration) =
                             settings.admit(seat, ws, |ws| &mut ws.extras, request, context);

@@ -4,6 +4,7 @@
 
 use sockeye_proto::{CloseCode, Connection, PreparedMessage};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Waker};
 
@@ -11,6 +12,10 @@ use std::task::{Context, Waker};
 #[derive(Debug)]
 pub struct Outbox {
     state: Mutex<State>,
+    /// The connection's own output queue, as its task last saw it (after
+    /// draining, and after each receive, which writes). Outside the lock:
+    /// the task sets it after every receive.
+    backlog: AtomicUsize,
     /// The most output (mailbox and the connection's own queue) a peer may
     /// leave unread before it is disconnected.
     limit: usize,
@@ -20,9 +25,6 @@ pub struct Outbox {
 struct State {
     queue: VecDeque<PreparedMessage>,
     queued_bytes: usize,
-    /// The connection's own output queue, as its task last saw it (after
-    /// draining, and after each receive, which writes).
-    backlog: usize,
     close: Option<(CloseCode, String)>,
     overflow: bool,
     waker: Option<Waker>,
@@ -34,6 +36,7 @@ impl Outbox {
     pub fn new(limit: usize) -> Self {
         Outbox {
             state: Mutex::new(State::default()),
+            backlog: AtomicUsize::new(0),
             limit,
         }
     }
@@ -50,7 +53,8 @@ impl Outbox {
             return false;
         }
         let frame_len = message.frame().len();
-        if state.queued_bytes + state.backlog + frame_len > self.limit {
+        let backlog = self.backlog.load(Ordering::Relaxed);
+        if state.queued_bytes + backlog + frame_len > self.limit {
             state.overflow = true;
             state.queue.clear();
         } else {
@@ -77,7 +81,7 @@ impl Outbox {
     /// limit: its task calls it after writing, so that bytes already sent
     /// no longer count against the next broadcast.
     pub fn set_backlog(&self, output_len: usize) {
-        self.lock().backlog = output_len;
+        self.backlog.store(output_len, Ordering::Relaxed);
     }
 
     /// Moves what is queued onto `conn` and remembers `cx` to be woken for
@@ -95,7 +99,7 @@ impl Outbox {
         if let Some((code, reason)) = state.close.take() {
             let _ = conn.close(code, &reason);
         }
-        state.backlog = conn.output_len();
+        self.set_backlog(conn.output_len());
         match &state.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.waker = Some(cx.waker().clone()),
